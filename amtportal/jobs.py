@@ -1,0 +1,15 @@
+"""The daily jobs in the order they run: Celery beat schedules them, `run_daily_jobs` runs them by hand."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DailyJob:
+    name: str
+    task: str  # dotted path = registered name of a Celery task taking an ISO date (None: today)
+
+
+DAILY_JOBS: list[DailyJob] = [
+    DailyJob("update statuses", "members.tasks.refresh_statuses"),
+    DailyJob("deliver pending notices", "members.tasks.deliver_pending_notices"),
+]

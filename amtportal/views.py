@@ -1,0 +1,47 @@
+"""Pages that combine apps: the member dashboard and the staff home."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from amtportal.permissions import staff_required
+from members import selectors
+
+
+@login_required
+@require_http_methods(["GET"])
+def home(request):
+    if request.user.is_staff:
+        return redirect("staff_home")
+    member = selectors.member_for_user(request.user)
+    certifications = list(selectors.member_certifications(member)) if member else []
+    return render(request, "amtportal/dashboard.html", {"member": member, "certifications": certifications})
+
+
+STAFF_SECTIONS = [
+    # (title, description, url name, permission)
+    (
+        "Find a member",
+        "Search by member number, name or e-mail; see certifications and status history.",
+        "members:staff_member_search",
+        "members.search_members",
+    ),
+    (
+        "Administration",
+        "Configuration data (credentials, policies), staff accounts and every record.",
+        "admin:index",
+        "auth.change_group",
+    ),
+]
+
+
+@staff_required()
+@require_http_methods(["GET"])
+def staff_home(request):
+    sections = [
+        {"title": title, "description": description, "url_name": url_name}
+        for title, description, url_name, permission in STAFF_SECTIONS
+        if request.user.has_perm(permission)
+    ]
+    roles = list(request.user.groups.values_list("name", flat=True))
+    return render(request, "amtportal/staff_home.html", {"sections": sections, "roles": roles})

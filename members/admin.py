@@ -1,0 +1,215 @@
+"""Admin: configuration data (credentials, policy) and records; writes that carry rules call services."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
+
+from amtportal import clock
+from members import services
+from members.models import (
+    Certification,
+    CertificationPolicy,
+    Credential,
+    Member,
+    Notice,
+    ProfileChange,
+    StatusChange,
+    User,
+)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "is_staff", "is_active"]
+    search_fields = ["email", "first_name", "last_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Name", {"fields": ["first_name", "last_name"]}),
+        ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+
+@admin.register(Credential)
+class CredentialAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "ccp_points_required", "annual_fee_cents", "currency"]
+
+
+@admin.register(CertificationPolicy)
+class CertificationPolicyAdmin(admin.ModelAdmin):
+    list_display = ["__str__"]
+
+    def has_add_permission(self, request):
+        return not CertificationPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MemberAddForm(forms.ModelForm):
+    email = forms.EmailField(label="E-mail address")
+
+    class Meta:
+        model = Member
+        fields = [
+            "member_number",
+            "first_name",
+            "middle_name",
+            "last_name",
+            "phone",
+            "address_line1",
+            "address_line2",
+            "city",
+            "state",
+            "postal_code",
+            "country",
+        ]
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("This e-mail address is already in use.")
+        return email
+
+
+class CertificationInline(admin.TabularInline):
+    model = Certification
+    extra = 0
+    can_delete = False
+    fields = ["credential", "certified_on", "reinstated_on", "paid_through", "status", "active_through"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Member)
+class MemberAdmin(admin.ModelAdmin):
+    list_display = ["member_number", "last_name", "first_name", "user"]
+    search_fields = ["member_number", "last_name", "first_name", "user__email"]
+    inlines = [CertificationInline]
+    readonly_fields = ["user", "member_number", "created_at"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = MemberAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return ["email", *[f for f in fields if f not in ("email", "user")]] if obj is None else fields
+
+    def save_model(self, request, obj, form, change):
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("email", "member_number")}
+        if change:
+            services.member_update_profile(member=obj, changed_by=request.user, fields=data)
+            return
+        try:
+            member = services.member_create(
+                member_number=form.cleaned_data["member_number"], email=form.cleaned_data["email"], **data
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            raise
+        obj.pk = member.pk
+        obj.user = member.user
+        messages.info(request, f"An invitation was sent to {member.user.email}.")
+
+
+class CertificationAddForm(forms.ModelForm):
+    class Meta:
+        model = Certification
+        fields = ["member", "credential", "certified_on"]
+
+
+@admin.register(Certification)
+class CertificationAdmin(admin.ModelAdmin):
+    list_display = ["member", "credential", "certified_on", "status", "active_through", "paid_through"]
+    list_filter = ["status", "credential"]
+    search_fields = ["member__member_number", "member__last_name"]
+    list_select_related = ["member", "credential"]
+    autocomplete_fields = ["member"]
+    readonly_fields = [
+        "member",
+        "credential",
+        "certified_on",
+        "reinstated_on",
+        "paid_through",
+        "ccp_failed_on",
+        "audit_failed_on",
+        "ccp_compliant_through",
+        "status",
+        "status_reason",
+        "lapse_date",
+        "active_through",
+        "status_checked_on",
+        "verification_token",
+    ]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = CertificationAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        certification = services.certification_create(
+            member=form.cleaned_data["member"],
+            credential=form.cleaned_data["credential"],
+            certified_on=form.cleaned_data["certified_on"],
+            today=clock.today(),
+            actor=request.user,
+            source="admin",
+        )
+        obj.pk = certification.pk
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(admin.ModelAdmin):
+    list_display = ["certification", "from_status", "to_status", "effective_on", "source", "changed_by"]
+    list_filter = ["to_status", "source"]
+    list_select_related = ["certification__member", "certification__credential", "changed_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProfileChange)
+class ProfileChangeAdmin(StatusChangeAdmin):
+    list_display = ["member", "field", "old_value", "new_value", "changed_by", "changed_at"]
+    list_filter = ["field"]
+    list_select_related = ["member", "changed_by"]
+
+
+@admin.register(Notice)
+class NoticeAdmin(admin.ModelAdmin):
+    list_display = ["member", "kind", "key", "channel", "state", "created_at", "sent_at"]
+    list_filter = ["channel", "state", "kind"]
+    search_fields = ["member__member_number", "recipient", "subject"]
+    list_select_related = ["member"]
+    readonly_fields = [f.name for f in Notice._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,69 @@
+"""Default configuration data (DOMAIN.md), seeded by a data migration and re-seeded by test fixtures.
+
+Functions take the app registry so migrations can pass their historical models.
+"""
+
+CREDENTIALS = [
+    # code, name, CCP points per cycle, annual fee in cents
+    ("RMA", "Registered Medical Assistant", 30, 5000),
+    ("RDA", "Registered Dental Assistant", 30, 5000),
+    ("CMAS", "Certified Medical Administrative Specialist", 30, 5000),
+    ("CMLA", "Certified Medical Laboratory Assistant", 30, 5000),
+    ("RPT", "Registered Phlebotomy Technician", 24, 5000),
+    ("AHI", "Allied Health Instructor", 30, 3000),
+    ("MDT", "Molecular Diagnostics Technologist", 36, 9000),
+    ("MT", "Medical Technologist", 45, 9000),
+    ("MLT", "Medical Laboratory Technician", 45, 9000),
+    ("CLC", "Certified Laboratory Consultant", 45, 9000),
+]
+
+# Staff roles (DOMAIN.md "People and rights"): group name -> permission codenames ("app_label.codename").
+# Later apps add their own permissions to these groups in their migrations.
+ROLES = {
+    "Billing staff": ["members.search_members", "members.view_member", "members.view_certification"],
+    "Audit reviewer": ["members.search_members", "members.view_member", "members.view_certification"],
+    "Recertification processor": [
+        "members.search_members",
+        "members.view_member",
+        "members.view_certification",
+    ],
+    "Administrator": "__all__",
+}
+
+
+def seed_credentials(apps):
+    Credential = apps.get_model("members", "Credential")
+    for code, name, points, fee_cents in CREDENTIALS:
+        Credential.objects.get_or_create(
+            code=code, defaults={"name": name, "ccp_points_required": points, "annual_fee_cents": fee_cents}
+        )
+
+
+def seed_policy(apps):
+    apps.get_model("members", "CertificationPolicy").objects.get_or_create(pk=1, defaults={"grace_days": 0})
+
+
+def seed_roles(apps):
+    from django.apps import apps as global_apps
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in global_apps.get_app_configs():
+        create_permissions(app_config, apps=apps, verbosity=0)
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, codenames in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        if codenames == "__all__":
+            group.permissions.set(Permission.objects.all())
+            continue
+        for dotted in codenames:
+            app_label, codename = dotted.split(".")
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+
+
+def seed_all(apps):
+    seed_credentials(apps)
+    seed_policy(apps)
+    seed_roles(apps)

@@ -1,0 +1,59 @@
+"""Read queries shared by views, with their joins done once."""
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from members.models import Certification, Member, ProfileChange, StatusChange
+
+
+def member_for_user(user) -> Member | None:
+    return Member.objects.filter(user=user).select_related("user").first()
+
+
+def member_certifications(member: Member) -> QuerySet[Certification]:
+    return member.certifications.select_related("credential").order_by("credential__code")
+
+
+def member_search(query: str) -> QuerySet[Member]:
+    """By member number (exact), e-mail, or name (each word must match a part of the name)."""
+    members = Member.objects.select_related("user")
+    query = query.strip()
+    if not query:
+        return members.none()
+    condition = Q(member_number__iexact=query) | Q(user__email__iexact=query)
+    name_condition = Q()
+    for word in query.split():
+        name_condition &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
+    return members.filter(condition | name_condition).order_by("last_name", "first_name", "member_number")
+
+
+def member_record(member_number: str) -> Member | None:
+    """A member with certifications, each with its status history, and the profile history."""
+    certifications = Certification.objects.select_related("credential").prefetch_related(
+        Prefetch("status_changes", queryset=StatusChange.objects.select_related("changed_by"))
+    )
+    return (
+        Member.objects.select_related("user")
+        .prefetch_related(
+            Prefetch("certifications", queryset=certifications),
+            Prefetch("profile_changes", queryset=ProfileChange.objects.select_related("changed_by")),
+        )
+        .filter(member_number=member_number)
+        .first()
+    )
+
+
+def certifications_for_lookup(*, member_number: str, last_name: str) -> list[Certification]:
+    """Public lookup: the member's certifications only when both the number and the last name match."""
+    return list(
+        Certification.objects.select_related("member", "credential")
+        .filter(
+            member__member_number__iexact=member_number.strip(), member__last_name__iexact=last_name.strip()
+        )
+        .order_by("credential__code")
+    )
+
+
+def certification_by_token(token: str) -> Certification | None:
+    return (
+        Certification.objects.select_related("member", "credential").filter(verification_token=token).first()
+    )

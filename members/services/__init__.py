@@ -1,0 +1,45 @@
+"""Every write of the members app. Views, tasks, commands and later apps call these."""
+
+from members.services.certifications import (
+    certification_create,
+    certification_record_audit_failure,
+    certification_record_ccp_compliance,
+    certification_record_ccp_failure,
+    certification_record_paid_through,
+    certification_refresh_status,
+    certification_reinstate,
+    certifications_refresh_statuses,
+)
+from members.services.imports import members_import_csv
+from members.services.notices import (
+    notice_deliver,
+    notice_email_enqueue,
+    notice_letter_enqueue,
+    notices_deliver_pending,
+)
+from members.services.profiles import (
+    member_accept_invitation,
+    member_create,
+    member_invite,
+    member_update_profile,
+)
+
+__all__ = [
+    "certification_create",
+    "certification_record_audit_failure",
+    "certification_record_ccp_compliance",
+    "certification_record_ccp_failure",
+    "certification_record_paid_through",
+    "certification_refresh_status",
+    "certification_reinstate",
+    "certifications_refresh_statuses",
+    "member_accept_invitation",
+    "member_create",
+    "member_invite",
+    "member_update_profile",
+    "members_import_csv",
+    "notice_deliver",
+    "notice_email_enqueue",
+    "notice_letter_enqueue",
+    "notices_deliver_pending",
+]

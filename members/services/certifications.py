@@ -1,0 +1,195 @@
+"""Certifications and their status: every status change goes through here and writes its history row."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from amtportal import clock
+from members import rules
+from members.models import Certification, CertificationPolicy, Credential, Member, StatusChange, User
+
+
+def _apply_status(
+    certification: Certification,
+    *,
+    today: datetime.date,
+    grace_days: int,
+    actor: User | None,
+    source: str,
+) -> StatusChange | None:
+    """Recompute the status in memory; return the history row to write when the status changed."""
+    previous = certification.status if certification.pk and certification.status_checked_on else ""
+    result = rules.derive_status(certification.facts(grace_days), today)
+    certification.status = result.status
+    certification.status_reason = result.reason
+    certification.lapse_date = result.lapse_date
+    certification.active_through = result.active_through
+    certification.status_checked_on = today
+    if previous == result.status:
+        return None
+    return StatusChange(
+        certification=certification,
+        from_status=previous,
+        to_status=result.status,
+        reason=result.reason,
+        lapse_date=result.lapse_date,
+        effective_on=today,
+        changed_by=actor,
+        source=source,
+        changed_at=clock.now(),
+    )
+
+
+STATUS_FIELDS = ["status", "status_reason", "lapse_date", "active_through", "status_checked_on"]
+
+
+def certification_refresh_status(
+    *, certification: Certification, today: datetime.date, actor: User | None = None, source: str
+) -> Certification:
+    """Store the status the rules derive today; a change writes one history row, no change writes none."""
+    with transaction.atomic():
+        locked = Certification.objects.select_for_update().get(pk=certification.pk)
+        change = _apply_status(
+            locked,
+            today=today,
+            grace_days=CertificationPolicy.current().grace_days,
+            actor=actor,
+            source=source,
+        )
+        locked.save(update_fields=STATUS_FIELDS)
+        if change:
+            change.save()
+    return locked
+
+
+def certifications_refresh_statuses(*, today: datetime.date, chunk_size: int = 1000, source: str) -> int:
+    """The daily job: refresh every certification in chunks; returns how many changed status.
+
+    Each chunk is its own transaction with its rows locked, so a run killed half-way keeps what it did,
+    a rerun changes nothing that is already right, and two runs at once cannot both write a change.
+    """
+    grace_days = CertificationPolicy.current().grace_days
+    ids = list(Certification.objects.order_by("pk").values_list("pk", flat=True))
+    changed = 0
+    for start in range(0, len(ids), chunk_size):
+        with transaction.atomic():
+            chunk = list(
+                Certification.objects.select_for_update().filter(pk__in=ids[start : start + chunk_size])
+            )
+            changes = [
+                change
+                for certification in chunk
+                if (
+                    change := _apply_status(
+                        certification, today=today, grace_days=grace_days, actor=None, source=source
+                    )
+                )
+            ]
+            Certification.objects.bulk_update(chunk, STATUS_FIELDS)
+            StatusChange.objects.bulk_create(changes)
+            changed += len(changes)
+    return changed
+
+
+def certification_create(
+    *,
+    member: Member,
+    credential: Credential,
+    certified_on: datetime.date,
+    today: datetime.date,
+    actor: User | None = None,
+    source: str,
+) -> Certification:
+    """A new certification: the fee year containing the certified-on date is covered by the exam fee."""
+    if certified_on > today:
+        raise ValidationError(f"The certification date {certified_on} is in the future.")
+    if Certification.objects.filter(member=member, credential=credential).exists():
+        raise ValidationError(f"{member.member_number} already holds the {credential.code} certification.")
+    with transaction.atomic():
+        certification = Certification(
+            member=member,
+            credential=credential,
+            certified_on=certified_on,
+            paid_through=rules.initial_paid_through(certified_on),
+        )
+        certification.save()
+        return certification_refresh_status(
+            certification=certification, today=today, actor=actor, source=source
+        )
+
+
+def _record(certification: Certification, *, today, actor, source, **facts) -> Certification:
+    with transaction.atomic():
+        locked = Certification.objects.select_for_update().get(pk=certification.pk)
+        for field, value in facts.items():
+            setattr(locked, field, value)
+        locked.save(update_fields=list(facts))
+        return certification_refresh_status(certification=locked, today=today, actor=actor, source=source)
+
+
+def certification_record_paid_through(
+    *,
+    certification: Certification,
+    paid_through: datetime.date,
+    today: datetime.date,
+    actor: User | None = None,
+    source: str,
+) -> Certification:
+    """Billing reports the contiguous paid-through date after a payment, waiver, void or refund."""
+    return _record(certification, today=today, actor=actor, source=source, paid_through=paid_through)
+
+
+def certification_record_ccp_failure(
+    *, certification: Certification, cycle_end: datetime.date, today: datetime.date, source: str
+) -> Certification:
+    """CCP reports a cycle that closed without compliance: not compliant from the next day."""
+    return _record(
+        certification, today=today, actor=None, source=source, ccp_failed_on=cycle_end + rules.ONE_DAY
+    )
+
+
+def certification_record_ccp_compliance(
+    *,
+    certification: Certification,
+    compliant_through: datetime.date | None,
+    today: datetime.date,
+    actor: User | None = None,
+    source: str,
+) -> Certification:
+    """CCP reports the last day of the latest compliant cycle (None when none is)."""
+    return _record(
+        certification, today=today, actor=actor, source=source, ccp_compliant_through=compliant_through
+    )
+
+
+def certification_record_audit_failure(
+    *,
+    certification: Certification,
+    failed_on: datetime.date,
+    today: datetime.date,
+    actor: User | None,
+    source: str,
+) -> Certification:
+    """Audits report a failed audit: the day of the failing decision, or the day after the deadline."""
+    return _record(certification, today=today, actor=actor, source=source, audit_failed_on=failed_on)
+
+
+def certification_reinstate(
+    *, certification: Certification, reinstated_on: datetime.date, actor: User | None, source: str
+) -> Certification:
+    """Recertification reinstates: a new anchor date, its fee year covered, earlier failures cleared."""
+    if reinstated_on < certification.certified_on:
+        raise ValidationError("A certification cannot be reinstated before it was first awarded.")
+    return _record(
+        certification,
+        today=reinstated_on,
+        actor=actor,
+        source=source,
+        reinstated_on=reinstated_on,
+        paid_through=rules.initial_paid_through(reinstated_on),
+        ccp_failed_on=None,
+        audit_failed_on=None,
+        ccp_compliant_through=None,
+        lapse_date=None,
+    )

@@ -1,0 +1,108 @@
+"""Members: creation by staff, invitations, and profile changes with their history."""
+
+from allauth.account.models import EmailAddress
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+
+from amtportal import clock
+from amtportal.urls_helpers import absolute_url
+from members.models import Member, ProfileChange, User
+from members.services.notices import notice_email_enqueue
+from members.tokens import invitation_path_args
+
+# The fields a member may change themselves. The legal name is on the credential: staff change it.
+MEMBER_EDITABLE_FIELDS = (
+    "phone",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+)
+STAFF_EDITABLE_FIELDS = ("first_name", "middle_name", "last_name", *MEMBER_EDITABLE_FIELDS)
+
+
+def member_create(
+    *,
+    member_number: str,
+    email: str,
+    first_name: str,
+    last_name: str,
+    middle_name: str = "",
+    invite: bool = True,
+    **contact: str,
+) -> Member:
+    """A member with a login that has no password yet; the invitation lets them set one."""
+    email = email.strip().lower()
+    if Member.objects.filter(member_number=member_number).exists():
+        raise ValidationError(f"Member number {member_number} is already in use.")
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError(f"The e-mail address {email} is already in use.")
+    with transaction.atomic():
+        user = User.objects.create_user(email=email, first_name=first_name, last_name=last_name)
+        EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
+        member = Member(
+            user=user,
+            member_number=member_number,
+            first_name=first_name,
+            middle_name=middle_name,
+            last_name=last_name,
+            **contact,
+        )
+        member.full_clean(exclude=["user"])
+        member.save()
+        if invite:
+            member_invite(member=member, key="first")
+    return member
+
+
+def member_invite(*, member: Member, key: str):
+    """Queue the invitation e-mail (once per key) with a link to set a password."""
+    uidb64, token = invitation_path_args(member.user)
+    link = absolute_url(reverse("members:invitation", args=[uidb64, token]))
+    return notice_email_enqueue(
+        member=member,
+        kind="invitation",
+        key=key,
+        template="email/invitation",
+        context={"member": member, "link": link},
+    )
+
+
+def member_accept_invitation(*, user: User, password: str) -> User:
+    """Following the invitation link proves the address: set the password and verify the e-mail."""
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        EmailAddress.objects.filter(user=user, email__iexact=user.email).update(verified=True, primary=True)
+    return user
+
+
+def member_update_profile(*, member: Member, changed_by: User, fields: dict[str, str]) -> list[ProfileChange]:
+    """Change profile fields; one history row per field that really changed."""
+    allowed = STAFF_EDITABLE_FIELDS if changed_by.is_staff else MEMBER_EDITABLE_FIELDS
+    if unknown := set(fields) - set(allowed):
+        raise ValidationError(f"These fields can't be changed here: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        locked = Member.objects.select_for_update().get(pk=member.pk)
+        changes = []
+        for field, value in fields.items():
+            old = getattr(locked, field)
+            if old != value:
+                setattr(locked, field, value)
+                changes.append(
+                    ProfileChange(
+                        member=locked,
+                        field=field,
+                        old_value=old,
+                        new_value=value,
+                        changed_by=changed_by,
+                        changed_at=clock.now(),
+                    )
+                )
+        locked.full_clean(exclude=["user"])
+        locked.save()
+        ProfileChange.objects.bulk_create(changes)
+    return changes

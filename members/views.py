@@ -1,0 +1,110 @@
+"""Member pages (profile, invitation) and the public "Check your status"."""
+
+import io
+
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
+from django.views.decorators.http import require_http_methods
+
+from amtportal.urls_helpers import absolute_url
+from members import selectors, services
+from members.forms import ProfileForm, StatusLookupForm
+from members.models import User
+from members.ratelimit import allow
+from members.tokens import invitation_token_generator
+
+
+def _member_or_404(request):
+    member = selectors.member_for_user(request.user)
+    if member is None:
+        raise Http404("No member profile is linked to this account.")
+    return member
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    member = _member_or_404(request)
+    form = ProfileForm(request.POST or None, instance=member)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changes = services.member_update_profile(
+                member=member, changed_by=request.user, fields=form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Profile saved ({len(changes)} change(s)).")
+            return redirect("members:profile")
+    history = member.profile_changes.select_related("changed_by")[:50]
+    return render(request, "members/profile.html", {"member": member, "form": form, "history": history})
+
+
+@require_http_methods(["GET", "POST"])
+def invitation(request, uidb64, token):
+    try:
+        user = User.objects.get(pk=force_str(urlsafe_base64_decode(uidb64)))
+    except (User.DoesNotExist, ValueError, TypeError, OverflowError):
+        user = None
+    if user is None or not invitation_token_generator.check_token(user, token):
+        return render(request, "members/invitation_invalid.html", status=400)
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.member_accept_invitation(user=user, password=form.cleaned_data["new_password1"])
+        messages.success(
+            request, "Your password is set. Sign in with your e-mail address and the new password."
+        )
+        return redirect("account_login")
+    return render(request, "members/invitation.html", {"form": form, "invited": user})
+
+
+def _rate_limited(request):
+    if allow(request, scope="status-lookup", rate=settings.STATUS_LOOKUP_RATE):
+        return None
+    return render(request, "members/verify_limited.html", status=429)
+
+
+@require_http_methods(["GET"])
+def verify(request):
+    """Anyone (an employer) checks a certification by member number and last name."""
+    form = StatusLookupForm(request.GET or None)
+    certifications = None
+    if form.is_bound:
+        if limited := _rate_limited(request):
+            return limited
+        if form.is_valid():
+            certifications = selectors.certifications_for_lookup(**form.cleaned_data)
+    return render(request, "members/verify.html", {"form": form, "certifications": certifications})
+
+
+@require_http_methods(["GET"])
+def verify_token(request, token):
+    if limited := _rate_limited(request):
+        return limited
+    certification = selectors.certification_by_token(token)
+    if certification is None:
+        raise Http404("No certification has this verification link.")
+    return render(request, "members/verify_token.html", {"certification": certification})
+
+
+@require_http_methods(["GET"])
+def verify_qr(request, token):
+    """The verification link as an SVG QR code, to print on a wallet card or a certificate."""
+    certification = selectors.certification_by_token(token)
+    if certification is None:
+        raise Http404("No certification has this verification link.")
+    image = qrcode.make(
+        absolute_url(certification.get_verification_url()), image_factory=qrcode.image.svg.SvgPathImage
+    )
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
