@@ -13,6 +13,18 @@ def member_certifications(member: Member) -> QuerySet[Certification]:
     return member.certifications.select_related("credential").order_by("credential__code")
 
 
+def member_certification(*, member: Member, pk: int) -> Certification | None:
+    """One of `member`'s own certifications with its status history; None for anybody else's."""
+    return (
+        member_certifications(member)
+        .prefetch_related(
+            Prefetch("status_changes", queryset=StatusChange.objects.select_related("changed_by"))
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
 def member_search(query: str) -> QuerySet[Member]:
     """By member number (exact), e-mail, or name (each word must match a part of the name)."""
     members = Member.objects.select_related("user")

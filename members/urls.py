@@ -6,6 +6,7 @@ app_name = "members"
 
 urlpatterns = [
     path("profile/", views.profile, name="profile"),
+    path("certifications/<int:pk>/", views.certification_detail, name="certification"),
     path("invitation/<uidb64>/<token>/", views.invitation, name="invitation"),
     path("check-status/", views.verify, name="verify"),
     path("check-status/<token>/", views.verify_token, name="verify_token"),

@@ -49,6 +49,17 @@ def profile(request):
     return render(request, "members/profile.html", {"member": member, "form": form, "history": history})
 
 
+@login_required
+@require_http_methods(["GET"])
+def certification_detail(request, pk):
+    """One of the member's own certifications: its status explained and its history (another's: 404)."""
+    member = _member_or_404(request)
+    certification = selectors.member_certification(member=member, pk=pk)
+    if certification is None:
+        raise Http404("No such certification.")
+    return render(request, "members/certification_detail.html", {"certification": certification})
+
+
 @require_http_methods(["GET", "POST"])
 def invitation(request, uidb64, token):
     try:

@@ -1,0 +1,31 @@
+import os
+import time
+
+import pytest
+from django.apps import apps
+
+from members import seeding
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def seeded(db):
+    """Configuration data (credentials, policy, roles): present after migrations, but flushed by
+    transactional tests (live_server, the Celery worker test), so those re-seed through this fixture."""
+    seeding.seed_all(apps)
+
+
+def totp_code(secret: str, at: float | None = None) -> str:
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int((at or time.time()) // 30)))
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Rate limits and used TOTP codes live in the cache: every test starts from a clean one."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
