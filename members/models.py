@@ -22,12 +22,12 @@ class PortalUserManager(UserManager):
         user.save(using=self._db)
         return user
 
-    def create_user(self, email, password=None, **extra_fields):
+    def create_user(self, email, password=None, **extra_fields):  # type: ignore[override]
         extra_fields.setdefault("is_staff", False)
         extra_fields.setdefault("is_superuser", False)
         return self._create_user(email, password, **extra_fields)
 
-    def create_superuser(self, email, password=None, **extra_fields):
+    def create_superuser(self, email, password=None, **extra_fields):  # type: ignore[override]
         extra_fields.setdefault("is_staff", True)
         extra_fields.setdefault("is_superuser", True)
         return self._create_user(email, password, **extra_fields)
@@ -36,13 +36,13 @@ class PortalUserManager(UserManager):
 class User(AbstractUser):
     """A login: a member or a staff user. E-mail is the login; there is no username."""
 
-    username = None
+    username = None  # type: ignore[assignment]
     email = models.EmailField("e-mail address", unique=True)
 
-    USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    USERNAME_FIELD = "email"  # type: ignore[misc]
+    REQUIRED_FIELDS: list[str] = []  # type: ignore[misc]
 
-    objects = PortalUserManager()
+    objects = PortalUserManager()  # type: ignore[misc,assignment]
 
     def __str__(self):
         return self.email

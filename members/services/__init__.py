@@ -21,6 +21,7 @@ from members.services.profiles import (
     member_accept_invitation,
     member_create,
     member_invite,
+    member_record_email_change,
     member_update_profile,
 )
 
@@ -36,6 +37,7 @@ __all__ = [
     "member_accept_invitation",
     "member_create",
     "member_invite",
+    "member_record_email_change",
     "member_update_profile",
     "members_import_csv",
     "notice_deliver",

@@ -4,6 +4,7 @@ import csv
 import datetime
 import io
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -60,7 +61,7 @@ def _import_row(row: dict, *, today: datetime.date, actor: User | None, report: 
 
     member = Member.objects.filter(member_number=values["member_number"]).select_related("user").first()
     if member is None:
-        contact = {column: values[column] for column in OPTIONAL_COLUMNS if values[column]}
+        contact: dict[str, Any] = {column: values[column] for column in OPTIONAL_COLUMNS if values[column]}
         member = member_create(
             member_number=values["member_number"],
             email=values["email"],

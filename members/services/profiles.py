@@ -1,5 +1,7 @@
 """Members: creation by staff, invitations, and profile changes with their history."""
 
+from typing import Any
+
 from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -32,7 +34,7 @@ def member_create(
     last_name: str,
     middle_name: str = "",
     invite: bool = True,
-    **contact: str,
+    **contact: Any,
 ) -> Member:
     """A member with a login that has no password yet; the invitation lets them set one."""
     email = email.strip().lower()
@@ -106,3 +108,15 @@ def member_update_profile(*, member: Member, changed_by: User, fields: dict[str,
         locked.save()
         ProfileChange.objects.bulk_create(changes)
     return changes
+
+
+def member_record_email_change(*, member: Member, old: str, new: str, changed_by: User) -> ProfileChange:
+    """The login e-mail is changed (and verified) through the account pages; keep it in the history."""
+    return ProfileChange.objects.create(
+        member=member,
+        field="email",
+        old_value=old,
+        new_value=new,
+        changed_by=changed_by,
+        changed_at=clock.now(),
+    )
