@@ -114,6 +114,8 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
+# One login address at a time: a change is confirmed from the new address before it replaces the old.
+ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
@@ -153,7 +155,8 @@ STORAGES = {
 }
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
-if env("EMAIL_URL", default=""):
+if env("EMAIL_URL", default="") or not DEBUG:
+    # In production e-mail must really leave: EMAIL_URL (e.g. smtp+tls://user:pass@host:587) is required.
     vars().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="AMT Member Portal <no-reply@portal.example.org>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

@@ -148,7 +148,6 @@ class CertificationAdmin(admin.ModelAdmin):
         "status_reason",
         "lapse_date",
         "active_through",
-        "status_checked_on",
         "verification_token",
     ]
 

@@ -172,13 +172,10 @@ class Certification(models.Model):
         null=True, blank=True, help_text="Last day of the latest cycle known to be compliant."
     )
     # The derived status, stored so lists and the public lookup need no computation.
-    status = models.CharField(
-        max_length=20, choices=[(s.value, s.label) for s in Status], default=Status.ACTIVE
-    )
+    status = models.CharField(max_length=20, choices=[(s.value, s.label) for s in Status], blank=True)
     status_reason = models.CharField(max_length=500, blank=True)
     lapse_date = models.DateField(null=True, blank=True)
     active_through = models.DateField(null=True, blank=True)
-    status_checked_on = models.DateField(null=True, blank=True)
     verification_token = models.CharField(max_length=64, unique=True, default=new_verification_token)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -9,6 +9,8 @@ from amtportal import clock
 from members import rules
 from members.models import Certification, CertificationPolicy, Credential, Member, StatusChange, User
 
+STATUS_FIELDS = ["status", "status_reason", "lapse_date", "active_through"]
+
 
 def _apply_status(
     certification: Certification,
@@ -17,18 +19,19 @@ def _apply_status(
     grace_days: int,
     actor: User | None,
     source: str,
-) -> StatusChange | None:
-    """Recompute the status in memory; return the history row to write when the status changed."""
-    previous = certification.status if certification.pk and certification.status_checked_on else ""
+) -> tuple[bool, StatusChange | None]:
+    """Recompute the status in memory: (whether a stored field changed, the history row if the status did)."""
+    before = [getattr(certification, name) for name in STATUS_FIELDS]
+    previous = certification.status  # "" until the first derivation
     result = rules.derive_status(certification.facts(grace_days), today)
     certification.status = result.status
     certification.status_reason = result.reason
     certification.lapse_date = result.lapse_date
     certification.active_through = result.active_through
-    certification.status_checked_on = today
+    dirty = before != [getattr(certification, name) for name in STATUS_FIELDS]
     if previous == result.status:
-        return None
-    return StatusChange(
+        return dirty, None
+    return dirty, StatusChange(
         certification=certification,
         from_status=previous,
         to_status=result.status,
@@ -41,23 +44,21 @@ def _apply_status(
     )
 
 
-STATUS_FIELDS = ["status", "status_reason", "lapse_date", "active_through", "status_checked_on"]
-
-
 def certification_refresh_status(
     *, certification: Certification, today: datetime.date, actor: User | None = None, source: str
 ) -> Certification:
     """Store the status the rules derive today; a change writes one history row, no change writes none."""
     with transaction.atomic():
         locked = Certification.objects.select_for_update().get(pk=certification.pk)
-        change = _apply_status(
+        dirty, change = _apply_status(
             locked,
             today=today,
             grace_days=CertificationPolicy.current().grace_days,
             actor=actor,
             source=source,
         )
-        locked.save(update_fields=STATUS_FIELDS)
+        if dirty:
+            locked.save(update_fields=STATUS_FIELDS)
         if change:
             change.save()
     return locked
@@ -74,19 +75,24 @@ def certifications_refresh_statuses(*, today: datetime.date, chunk_size: int = 1
     changed = 0
     for start in range(0, len(ids), chunk_size):
         with transaction.atomic():
-            chunk = list(
-                Certification.objects.select_for_update().filter(pk__in=ids[start : start + chunk_size])
+            # Ordered by pk, not by the credential code of Meta.ordering: the join would lock credential rows
+            # too (blocking every new certification meanwhile), and a fixed lock order avoids deadlocks.
+            chunk = (
+                Certification.objects.select_for_update()
+                .filter(pk__in=ids[start : start + chunk_size])
+                .order_by("pk")
             )
-            changes = [
-                change
-                for certification in chunk
-                if (
-                    change := _apply_status(
-                        certification, today=today, grace_days=grace_days, actor=None, source=source
-                    )
+            dirty, changes = [], []
+            for certification in chunk:
+                row_dirty, change = _apply_status(
+                    certification, today=today, grace_days=grace_days, actor=None, source=source
                 )
-            ]
-            Certification.objects.bulk_update(chunk, STATUS_FIELDS)
+                if row_dirty:
+                    dirty.append(certification)
+                if change:
+                    changes.append(change)
+            # Small batches: bulk_update writes a CASE per field whose cost grows with the batch.
+            Certification.objects.bulk_update(dirty, STATUS_FIELDS, batch_size=100)
             StatusChange.objects.bulk_create(changes)
             changed += len(changes)
     return changed

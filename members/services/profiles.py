@@ -38,22 +38,26 @@ def member_create(
 ) -> Member:
     """A member with a login that has no password yet; the invitation lets them set one."""
     email = email.strip().lower()
+    try:
+        User._meta.get_field("email").run_validators(email)  # the address's form and the column's length
+    except ValidationError:
+        raise ValidationError(f"{email!r} is not a valid e-mail address.") from None
     if Member.objects.filter(member_number=member_number).exists():
         raise ValidationError(f"Member number {member_number} is already in use.")
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError(f"The e-mail address {email} is already in use.")
+    member = Member(
+        member_number=member_number,
+        first_name=first_name,
+        middle_name=middle_name,
+        last_name=last_name,
+        **contact,
+    )
+    # Checked before the login is written: a value too long for a column is a ValidationError, not a crash.
+    member.full_clean(exclude=["user"])
     with transaction.atomic():
-        user = User.objects.create_user(email=email, first_name=first_name, last_name=last_name)
-        EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
-        member = Member(
-            user=user,
-            member_number=member_number,
-            first_name=first_name,
-            middle_name=middle_name,
-            last_name=last_name,
-            **contact,
-        )
-        member.full_clean(exclude=["user"])
+        member.user = User.objects.create_user(email=email, first_name=first_name, last_name=last_name)
+        EmailAddress.objects.create(user=member.user, email=email, primary=True, verified=False)
         member.save()
         if invite:
             member_invite(member=member, key="first")

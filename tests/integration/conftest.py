@@ -1,0 +1,206 @@
+"""Fixtures of the integration tests: real PostgreSQL, real Redis, a real Celery worker.
+
+Without the services the tests skip with a reason; with REQUIRE_SERVICES=1 (CI) a missing service fails
+them instead, so CI cannot go green by skipping.
+"""
+
+import os
+import secrets
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+WORKER_START_TIMEOUT = 60  # seconds
+WORKER_STOP_TIMEOUT = 15  # seconds
+TASK_TIMEOUT = 60  # seconds
+
+
+def services_required() -> bool:
+    return os.environ.get("REQUIRE_SERVICES", "").strip().lower() in {"1", "true", "yes"}
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip the test when `condition` is false, or fail it when the environment requires the services."""
+    if condition:
+        return
+    if services_required():
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def redis_problem(url: str) -> str | None:
+    """None when Redis at `url` answers a PING, else what went wrong."""
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        return f"Redis at {url} does not answer ({error})"
+    finally:
+        client.close()
+    return None
+
+
+@pytest.fixture
+def require_postgres():
+    """The test database is PostgreSQL (DATABASE_URL=postgres://...)."""
+    require(connection.vendor == "postgresql", "needs PostgreSQL: set DATABASE_URL")
+
+
+@pytest.fixture
+def require_redis() -> str:
+    """Redis answers at REDIS_URL; returns the URL."""
+    url = settings.REDIS_URL
+    require(bool(url), "needs Redis: set REDIS_URL")
+    problem = redis_problem(url)
+    require(problem is None, problem or "")
+    return url
+
+
+def worker_database_url() -> str:
+    """A DATABASE_URL for the test database this process uses (after pytest-django created it)."""
+    db = connection.settings_dict
+    user = quote(db.get("USER") or "", safe="")
+    password = quote(str(db.get("PASSWORD") or ""), safe="")
+    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{credentials}{db.get('HOST') or ''}{port}/{quote(db['NAME'], safe='')}"
+
+
+@dataclass
+class WorkerProcess:
+    process: subprocess.Popen
+    queue: str
+    node: str  # the worker's node name (-n)
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def run(self, task_name: str, *args, timeout: float = TASK_TIMEOUT):
+        """Send a task to this worker through the broker and return its result (read from Redis)."""
+        from amtportal.celery import app
+
+        # send_task always goes to the broker; eager mode (test settings) is switched off only so that
+        # Celery neither warns about it nor refuses to read the result from the backend.
+        eager = app.conf.task_always_eager
+        app.conf.task_always_eager = False
+        try:
+            result = app.send_task(task_name, args=list(args), queue=self.queue)
+            try:
+                value = result.get(timeout=timeout)
+            except Exception as error:
+                pytest.fail(f"{task_name} failed or timed out ({error!r}); worker log:\n{self.log()}")
+            finally:
+                result.forget()
+        finally:
+            app.conf.task_always_eager = eager
+        assert f"{task_name}[{result.id}] succeeded" in self.log(), "the task did not run in this worker"
+        return value
+
+
+def _wait_until_ready(worker: WorkerProcess, app) -> None:
+    deadline = time.monotonic() + WORKER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if worker.process.poll() is not None:
+            code = worker.process.returncode
+            pytest.fail(f"the Celery worker exited with {code} before it was ready:\n{worker.log()}")
+        if " ready." in worker.log() and app.control.ping(destination=[worker.node], timeout=1.0):
+            return
+        time.sleep(0.2)
+    pytest.fail(f"the Celery worker was not ready after {WORKER_START_TIMEOUT}s:\n{worker.log()}")
+
+
+def _stop(worker: WorkerProcess) -> None:
+    if worker.process.poll() is not None:
+        return
+    worker.process.terminate()  # warm shutdown
+    try:
+        worker.process.wait(timeout=WORKER_STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        worker.process.kill()
+        worker.process.wait(timeout=WORKER_STOP_TIMEOUT)
+
+
+def _forget_queue(redis_url: str, worker: WorkerProcess) -> None:
+    """Remove the keys only this run made in Redis: its queue, its binding, its worker's mailbox."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.delete(
+            worker.queue, f"_kombu.binding.{worker.queue}", f"_kombu.binding_permanent.{worker.queue}"
+        )
+        for key in client.scan_iter("_kombu.binding.*pidbox*"):
+            stale = [member for member in client.smembers(key) if worker.node.encode() in member]
+            if stale:
+                client.srem(key, *stale)
+    except redis.RedisError:
+        pass  # best effort: the run's own keys are namespaced by a random token
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def celery_worker_process(require_postgres, require_redis, transactional_db, tmp_path):
+    """A real `celery worker` subprocess on a queue of its own, using the test database and Redis.
+
+    Data the worker must see has to be committed: use it in a pytest.mark.django_db(transaction=True) test.
+    Depends on `transactional_db` so the worker stops before the database is flushed.
+    """
+    from amtportal.celery import app
+
+    token = secrets.token_hex(6)
+    queue = f"integration-{token}"
+    node_name = f"integration-{token}@localhost"
+    env = {
+        **os.environ,
+        "DATABASE_URL": worker_database_url(),
+        "REDIS_URL": require_redis,
+        "DJANGO_SETTINGS_MODULE": "amtportal.settings",
+        "PYTHONUNBUFFERED": "1",
+    }
+    celery = Path(sys.executable).with_name("celery")
+    command = [
+        str(celery) if celery.exists() else sys.executable,
+        *([] if celery.exists() else ["-m", "celery"]),
+        "-A",
+        "amtportal",
+        "worker",
+        "--pool=solo",
+        "--concurrency=1",
+        "-Q",
+        queue,
+        "-n",
+        node_name,
+        "--without-heartbeat",
+        "--without-gossip",
+        "--without-mingle",
+        "-l",
+        "info",
+    ]
+    log_path = tmp_path / "celery-worker.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    worker = WorkerProcess(process=process, queue=queue, node=node_name, log_path=log_path)
+    try:
+        _wait_until_ready(worker, app)
+        yield worker
+    finally:
+        _stop(worker)
+        _forget_queue(require_redis, worker)

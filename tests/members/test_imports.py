@@ -1,0 +1,168 @@
+"""Importing newly certified members from the exam system's CSV: every row or none."""
+
+import datetime
+import io
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.management import CommandError, call_command
+
+from members import services
+from members.models import Certification, Member, Notice, StatusChange, User
+from members.services.imports import ImportFailed
+from tests.factories import MemberFactory, make_certification
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2026, 3, 2)
+HEADER = "member_number,first_name,last_name,email,credential,certified_on,city,postal_code\n"
+GOOD_FILE = HEADER + (
+    "700001,Ann,Lee,ann.lee@example.org,RMA,2026-02-10,Austin,73301\n"
+    "700001,Ann,Lee,ANN.LEE@example.org,cmas,2025-11-20,Austin,73301\n"
+    "700002,Bo,Ray,bo.ray@example.org,MT,2026-01-05,,\n"
+)
+
+
+def counts() -> dict[str, int]:
+    return {
+        model.__name__: model.objects.count()
+        for model in (Member, User, EmailAddress, Certification, StatusChange, Notice)
+    }
+
+
+def test_a_good_file_imports_members_with_their_certifications_and_invites_each_new_member_once(
+    django_capture_on_commit_callbacks, mailoutbox
+):
+    # When a file with two members, one holding two credentials, is imported
+    with django_capture_on_commit_callbacks(execute=True):
+        report = services.members_import_csv(text=GOOD_FILE, today=TODAY)
+
+    # Then both members exist with their certifications, Active, and each got one invitation
+    assert report.members_created == ["700001", "700002"]
+    assert report.certifications_created == ["700001 RMA", "700001 CMAS", "700002 MT"]
+    ann = Member.objects.get(member_number="700001")
+    assert (ann.full_name, ann.user.email, ann.city, ann.postal_code) == (
+        "Ann Lee",
+        "ann.lee@example.org",
+        "Austin",
+        "73301",
+    )
+    assert [(c.credential.code, c.certified_on, c.status) for c in ann.certifications.all()] == [
+        ("CMAS", datetime.date(2025, 11, 20), "active"),
+        ("RMA", datetime.date(2026, 2, 10), "active"),
+    ]
+    assert StatusChange.objects.filter(source="CSV import").count() == 3
+    assert sorted(email.to[0] for email in mailoutbox) == ["ann.lee@example.org", "bo.ray@example.org"]
+    assert Notice.objects.filter(kind="invitation", state="sent").count() == 2
+
+
+def test_a_row_for_an_existing_member_adds_the_certification_without_a_new_invitation(
+    django_capture_on_commit_callbacks, mailoutbox
+):
+    member = MemberFactory(member_number="700009", user__email="kim@example.org")
+    make_certification(member, code="RMA", certified_on=datetime.date(2020, 5, 1), today=TODAY)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report = services.members_import_csv(
+            text=HEADER + "700009,Kim,Doe,Kim@Example.org,RPT,2026-01-15,,\n", today=TODAY
+        )
+
+    assert report.members_created == []
+    assert sorted(member.certifications.values_list("credential__code", flat=True)) == ["RMA", "RPT"]
+    assert mailoutbox == []
+
+
+def test_a_file_with_bad_rows_lists_each_with_its_line_and_imports_nothing(
+    django_capture_on_commit_callbacks, mailoutbox
+):
+    # Given a file with two good rows and a bad row of each kind
+    text = HEADER + (
+        "700001,Ann,Lee,ann.lee@example.org,RMA,2026-02-10,Austin,73301\n"  # line 2: good
+        "700002,Bo,Ray,bo.ray@example.org,XYZ,2026-01-05,,\n"  # line 3: unknown credential
+        "700003,Cy,Fox,cy.fox@example.org,RMA,05/01/2025,,\n"  # line 4: bad date
+        "700004,,Gray,dee.gray@example.org,RMA,,,\n"  # line 5: missing first name and date
+        "700005,Eve,Hall,not-an-address,RMA,2026-01-05,,\n"  # line 6: bad e-mail
+        "700001,Ann,Lee,ann.lee@example.org,RMA,2026-02-10,Austin,73301\n"  # line 7: duplicate
+        "700006,Flo,Ives,flo.ives@example.org,MT,2025-12-01,,\n"  # line 8: good
+        "700007,Gus\n"  # line 9: a short row
+        f"700008,Hal,{'K' * 160},hal@example.org,RMA,2026-01-05,,\n"  # line 10: name too long
+    )
+    before = counts()
+
+    # When it is imported
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ImportFailed) as failure:
+        services.members_import_csv(text=text, today=TODAY)
+
+    # Then every bad row is reported by line, and nothing was written or sent
+    assert failure.value.errors == [
+        (3, "unknown credential 'XYZ'"),
+        (4, "certified_on '05/01/2025' is not a date (YYYY-MM-DD)"),
+        (5, "missing first_name, certified_on"),
+        (6, "'not-an-address' is not a valid e-mail address."),
+        (7, "700001 already holds the RMA certification."),
+        (9, "missing last_name, email, credential, certified_on"),
+        (10, "last_name: Ensure this value has at most 100 characters (it has 160)."),
+    ]
+    assert str(failure.value) == "7 row(s) with errors; nothing was imported."
+    assert counts() == before
+    assert mailoutbox == []
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        (
+            "member_number,first_name,last_name,email\n",
+            (1, "the header lacks the column(s) credential, certified_on"),
+        ),
+        (HEADER, (1, "the file has no rows")),
+        (
+            HEADER
+            + "700001,Ann,Lee,ann@example.org,RMA,2026-02-10,,\n"
+            + "700001,Ann,Lee,other@example.org,MT,2026-02-10,,\n",
+            (3, "member 700001 exists with another e-mail address (ann@example.org)"),
+        ),
+        (
+            HEADER + "700001,Ann,Lee,ann@example.org,RMA,2026-05-10,,\n",
+            (2, "The certification date 2026-05-10 is in the future."),
+        ),
+    ],
+    ids=["header", "empty", "another-email", "future"],
+)
+def test_a_file_that_cannot_be_imported_says_why(text, error):
+    with pytest.raises(ImportFailed) as failure:
+        services.members_import_csv(text=text, today=TODAY)
+
+    assert failure.value.errors == [error]
+    assert not Member.objects.exists()
+
+
+def test_the_import_command_reports_what_it_imported(tmp_path, time_machine):
+    time_machine.move_to(datetime.datetime(2026, 3, 2, 9, tzinfo=datetime.UTC), tick=False)
+    path = tmp_path / "exam-results.csv"
+    path.write_text(GOOD_FILE, encoding="utf-8-sig")  # the exam system writes a byte-order mark
+
+    out = io.StringIO()
+    call_command("import_members", str(path), stdout=out)
+
+    assert "Imported 2 new member(s) and 3 certification(s); invitations queued." in out.getvalue()
+    assert Certification.objects.filter(status="active").count() == 3
+    assert StatusChange.objects.filter(effective_on=TODAY, source="CSV import").count() == 3
+
+
+def test_the_import_command_lists_bad_lines_and_fails(tmp_path, time_machine):
+    time_machine.move_to(datetime.datetime(2026, 3, 2, 9, tzinfo=datetime.UTC), tick=False)
+    path = tmp_path / "exam-results.csv"
+    path.write_text(GOOD_FILE + "700003,Cy,Fox,cy.fox@example.org,XYZ,2026-01-05,,\n", encoding="utf-8")
+
+    err = io.StringIO()
+    with pytest.raises(CommandError, match=r"1 row\(s\) with errors; nothing was imported."):
+        call_command("import_members", str(path), stderr=err)
+
+    assert err.getvalue() == "line 5: unknown credential 'XYZ'\n"
+    assert not Member.objects.exists()
+
+
+def test_the_import_command_refuses_a_missing_file(tmp_path):
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("import_members", str(tmp_path / "missing.csv"))

@@ -1,0 +1,331 @@
+"""Member pages (profile, certification, invitation) and the public "Check your status"."""
+
+import datetime
+import re
+from urllib.parse import urlparse
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.urls import reverse
+
+from members import services
+from members.models import ProfileChange
+from tests.factories import DEFAULT_PASSWORD, MemberFactory, make_certification
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.datetime(2026, 3, 2, 10, tzinfo=datetime.UTC)
+
+
+def page_text(response) -> str:
+    """What a person reads on the page: the HTML without tags, whitespace collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
+
+
+@pytest.fixture
+def today(time_machine):
+    time_machine.move_to(TODAY, tick=False)
+    return TODAY.date()
+
+
+# --- Certification page: own only -----------------------------------------------------------------
+
+
+def test_a_member_sees_their_certification_with_its_status_history(client, today):
+    certification = make_certification(certified_on=datetime.date(2025, 5, 14))
+    client.force_login(certification.member.user)
+
+    response = client.get(reverse("members:certification", args=[certification.pk]))
+
+    text = page_text(response)
+    assert "Registered Medical Assistant (RMA)" in text
+    assert "Active through May 31, 2026" in text
+    assert "Anniversary month May (fees are due on its last day)" in text
+    assert "2026-03-02 (new) Active In good standing through May 31, 2026." in text
+
+
+def test_a_member_opening_another_members_certification_gets_404(client):
+    mine = make_certification(certified_on=datetime.date(2025, 5, 14), today=datetime.date(2025, 6, 1))
+    theirs = make_certification(certified_on=datetime.date(2025, 5, 14), today=datetime.date(2025, 6, 1))
+    client.force_login(mine.member.user)
+
+    assert client.get(reverse("members:certification", args=[theirs.pk])).status_code == 404
+    assert client.get(reverse("members:certification", args=[theirs.pk + 1000])).status_code == 404
+
+
+def test_the_certification_page_asks_an_anonymous_visitor_to_sign_in(client):
+    certification = make_certification(
+        certified_on=datetime.date(2025, 5, 14), today=datetime.date(2025, 6, 1)
+    )
+
+    response = client.get(reverse("members:certification", args=[certification.pk]))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+
+
+# --- Profile ----------------------------------------------------------------------------------------
+
+
+def profile_data(member, **changes) -> dict[str, str]:
+    fields = ("phone", "address_line1", "address_line2", "city", "state", "postal_code", "country")
+    return {field: getattr(member, field) for field in fields} | changes
+
+
+def test_the_profile_shows_only_the_members_own_data(client):
+    member = MemberFactory(first_name="Ann", last_name="Lee", phone="555-0100")
+    other = MemberFactory(first_name="Bo", last_name="Ray", phone="555-0199", address_line1="9 Pine Road")
+    client.force_login(member.user)
+
+    text = page_text(client.get(reverse("members:profile")))
+
+    assert f"Member number {member.member_number}" in text
+    assert "Legal name Ann Lee" in text
+    assert member.user.email in text
+    assert other.member_number not in text
+    assert other.user.email not in text
+    assert "Ray" not in text
+    assert "555-0199" not in text
+    assert "9 Pine Road" not in text
+
+
+def test_saving_the_profile_writes_history_rows_only_for_changed_fields(client):
+    # Given a member with a phone and an address
+    member = MemberFactory(phone="555-0100")
+    client.force_login(member.user)
+
+    # When they change the phone and the city and submit the rest unchanged
+    response = client.post(
+        reverse("members:profile"), profile_data(member, phone="555-0123", city="Peoria"), follow=True
+    )
+
+    # Then they see the change count and the history, and two rows were written
+    text = page_text(response)
+    assert "Profile saved (2 change(s))." in text
+    assert "phone 555-0100 555-0123 You" in text
+    assert "city Springfield Peoria You" in text
+    assert sorted(ProfileChange.objects.filter(member=member).values_list("field", flat=True)) == [
+        "city",
+        "phone",
+    ]
+
+
+def test_saving_an_unchanged_profile_writes_no_history(client):
+    member = MemberFactory()
+    client.force_login(member.user)
+
+    response = client.post(reverse("members:profile"), profile_data(member), follow=True)
+
+    assert "Profile saved (0 change(s))." in page_text(response)
+    assert not ProfileChange.objects.exists()
+
+
+def test_the_legal_name_is_not_offered_and_a_posted_name_is_ignored(client):
+    member = MemberFactory(first_name="Ann", last_name="Lee")
+    client.force_login(member.user)
+
+    form_html = client.get(reverse("members:profile")).content.decode()
+    assert 'name="first_name"' not in form_html
+    assert 'name="last_name"' not in form_html
+
+    client.post(
+        reverse("members:profile"),
+        profile_data(member, first_name="Mallory", last_name="Evil", phone="555-0123"),
+    )
+
+    member.refresh_from_db()
+    assert (member.first_name, member.last_name, member.phone) == ("Ann", "Lee", "555-0123")
+    assert list(ProfileChange.objects.values_list("field", flat=True)) == ["phone"]
+
+
+def test_an_invalid_profile_is_shown_again_with_the_error_and_nothing_saved(client):
+    member = MemberFactory()
+    client.force_login(member.user)
+
+    response = client.post(reverse("members:profile"), profile_data(member, country="USA", phone="555-0123"))
+
+    assert response.status_code == 200
+    assert "Ensure this value has at most 2 characters" in page_text(response)
+    member.refresh_from_db()
+    assert member.phone == ""
+    assert not ProfileChange.objects.exists()
+
+
+def test_an_account_without_member_profile_gets_404_on_the_profile(client):
+    member = MemberFactory()
+    user = member.user
+    member.delete()
+    client.force_login(user)
+
+    assert client.get(reverse("members:profile")).status_code == 404
+
+
+# --- Invitation ---------------------------------------------------------------------------------------
+
+NEW_PASSWORD = "a-long-new-secret-7"
+
+
+def invite(django_capture_on_commit_callbacks, mailoutbox) -> str:
+    with django_capture_on_commit_callbacks(execute=True):
+        services.member_create(
+            member_number="900001", email="ann.lee@example.org", first_name="Ann", last_name="Lee"
+        )
+    (link,) = re.findall(r"https?://\S+/invitation/\S+/", mailoutbox[0].body)
+    return urlparse(link).path
+
+
+def test_the_invitation_link_sets_the_password_once_and_the_member_can_sign_in(
+    client, django_capture_on_commit_callbacks, mailoutbox
+):
+    # Given a new member's invitation e-mail
+    link = invite(django_capture_on_commit_callbacks, mailoutbox)
+
+    # When they open the link and choose a password
+    page = client.get(link)
+    assert "Choose a password for ann.lee@example.org" in page_text(page)
+    response = client.post(link, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}, follow=True)
+
+    # Then their address is verified and they can sign in with it
+    assert "Your password is set." in page_text(response)
+    assert EmailAddress.objects.get(email="ann.lee@example.org").verified
+    signed_in = client.post(
+        reverse("account_login"), {"login": "ann.lee@example.org", "password": NEW_PASSWORD}, follow=True
+    )
+    assert "Welcome, Ann" in page_text(signed_in)
+
+    # And the link does not work a second time
+    client.logout()
+    again = client.get(link)
+    assert again.status_code == 400
+    assert "This invitation link is not valid" in page_text(again)
+
+
+def test_a_weak_password_is_refused_and_the_link_still_works(
+    client, django_capture_on_commit_callbacks, mailoutbox
+):
+    link = invite(django_capture_on_commit_callbacks, mailoutbox)
+
+    response = client.post(link, {"new_password1": "password", "new_password2": "password"})
+
+    assert "This password is too common." in page_text(response)
+    assert client.get(link).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path", ["/invitation/MQ/bad-token/", "/invitation/!!!/x-y/", "/invitation/YWJj/1-2/"]
+)
+def test_a_forged_invitation_link_shows_the_invalid_page(client, path):
+    response = client.get(path)
+
+    assert response.status_code == 400
+    assert "This invitation link is not valid" in page_text(response)
+
+
+# --- Check your status (public) -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def holder(today):
+    member = MemberFactory(
+        first_name="Ann",
+        middle_name="Q",
+        last_name="Lee-Smith",
+        phone="555-0100",
+        address_line1="12 Elm Street",
+        city="Springfield",
+        postal_code="62701",
+        user__email="ann.private@example.org",
+    )
+    make_certification(member, code="RMA", certified_on=datetime.date(2025, 5, 14))
+    make_certification(member, code="MT", certified_on=datetime.date(2022, 3, 14))
+    return member
+
+
+def lookup(client, member_number, last_name):
+    return client.get(reverse("members:verify"), {"member_number": member_number, "last_name": last_name})
+
+
+def test_a_lookup_shows_name_credential_status_and_active_through_and_nothing_else(client, holder):
+    # When an employer looks up the member by number and last name, in other case
+    response = lookup(client, holder.member_number, "LEE-smith")
+
+    # Then they see each certification's holder, credential, status and active-through
+    text = page_text(response)
+    assert "Ann Q Lee-Smith" in text
+    assert "Registered Medical Assistant (RMA) Status Active Active through May 31, 2026" in text
+    assert "Medical Technologist (MT) Status Lapsed (fees) Active through Not active" in text
+    # And nothing else about the member
+    html = response.content.decode()
+    for private in ("ann.private@example.org", "555-0100", "12 Elm Street", "Springfield", "62701"):
+        assert private not in html
+    for detail in ("2025", "May 14", "Fees paid", "unpaid", "since", "history"):
+        assert detail not in text
+
+
+def test_a_lookup_with_the_wrong_last_name_shows_the_generic_no_match_message(client, holder):
+    response = lookup(client, holder.member_number, "Lee")
+
+    text = page_text(response)
+    assert "No certification matches this member number and last name." in text
+    assert "Ann" not in text
+
+
+def test_the_verification_link_shows_the_status_and_its_qr_code(client, holder):
+    certification = holder.certifications.get(credential__code="RMA")
+
+    page = client.get(certification.get_verification_url())
+    qr = client.get(reverse("members:verify_qr", args=[certification.verification_token]))
+
+    assert "Ann Q Lee-Smith Credential Registered Medical Assistant (RMA) Status Active" in page_text(page)
+    assert "Medical Technologist" not in page_text(page)
+    assert "ann.private@example.org" not in page.content.decode()
+    assert qr.status_code == 200
+    assert qr["Content-Type"] == "image/svg+xml"
+    assert qr.content.lstrip().startswith(b"<?xml") and b"<svg" in qr.content
+
+
+def test_an_unknown_verification_token_is_not_found(client, holder):
+    assert client.get(reverse("members:verify_token", args=["no-such-token"])).status_code == 404
+    assert client.get(reverse("members:verify_qr", args=["no-such-token"])).status_code == 404
+
+
+def test_lookups_over_the_rate_are_refused_with_429(client, holder, settings):
+    settings.STATUS_LOOKUP_RATE = "3/600"
+    certification = holder.certifications.first()
+
+    statuses = [
+        lookup(client, holder.member_number, "Lee-Smith").status_code,
+        lookup(client, "000000", "Nobody").status_code,
+        client.get(certification.get_verification_url()).status_code,
+    ]
+    refused = lookup(client, holder.member_number, "Lee-Smith")
+
+    assert statuses == [200, 200, 200]
+    assert refused.status_code == 429
+    assert "Too many lookups" in page_text(refused)
+    assert "Ann" not in page_text(refused)
+    assert client.get(certification.get_verification_url()).status_code == 429
+
+
+def test_the_empty_lookup_form_is_not_counted(client, settings):
+    settings.STATUS_LOOKUP_RATE = "1/600"
+
+    responses = [client.get(reverse("members:verify")) for _ in range(3)]
+
+    assert [response.status_code for response in responses] == [200, 200, 200]
+
+
+def test_a_new_login_e_mail_made_primary_appears_in_the_profile_history(client):
+    # Given a signed-in member who confirmed a second address
+    member = MemberFactory(user__email="ann.old@example.org")
+    client.post(reverse("account_login"), {"login": "ann.old@example.org", "password": DEFAULT_PASSWORD})
+    EmailAddress.objects.create(user=member.user, email="ann.new@example.org", verified=True, primary=False)
+
+    # When they make it their primary address
+    client.post(reverse("account_email"), {"action_primary": "", "email": "ann.new@example.org"})
+
+    # Then it is their login and the profile history shows the change, made by them
+    member.user.refresh_from_db()
+    assert member.user.email == "ann.new@example.org"
+    text = page_text(client.get(reverse("members:profile")))
+    assert "email ann.old@example.org ann.new@example.org You" in text
