@@ -2,11 +2,13 @@
 
 import time
 
+from allauth.account.adapter import get_adapter
 from django.core.cache import cache
 
 
 def client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown")
+    """The client's address as allauth sees it (honours ALLAUTH_TRUSTED_PROXY_COUNT behind a proxy)."""
+    return get_adapter(request).get_client_ip(request) or "unknown"
 
 
 def allow(request, *, scope: str, rate: str) -> bool:

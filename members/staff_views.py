@@ -3,9 +3,9 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from amtportal import clock
 from amtportal.permissions import staff_required
 from members import selectors, services
 from members.forms import MemberSearchForm
@@ -46,6 +46,6 @@ def member_resend_invitation(request, member_number):
     if member.user.has_usable_password():
         messages.info(request, "This member has already set a password; they can use “Forgot password”.")
     else:
-        services.member_invite(member=member, key=f"resend-{timezone.now():%Y%m%d%H%M%S}")
+        services.member_invite(member=member, key=f"resend-{clock.now():%Y%m%d%H%M%S}")
         messages.success(request, f"Invitation sent again to {member.user.email}.")
     return redirect("members:staff_member", member_number=member.member_number)

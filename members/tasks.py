@@ -6,6 +6,7 @@ from celery import shared_task
 
 from amtportal import clock
 from members import services
+from members.models import Notice
 
 
 def _day(day: str | None) -> datetime.date:
@@ -17,9 +18,17 @@ def refresh_statuses(day: str | None = None) -> int:
     return services.certifications_refresh_statuses(today=_day(day), source="daily status job")
 
 
-@shared_task(name="members.tasks.deliver_notice", autoretry_for=(ConnectionError,), retry_backoff=True)
-def deliver_notice(notice_id: int) -> bool:
-    return services.notice_deliver(notice_id=notice_id)
+@shared_task(name="members.tasks.deliver_notice", bind=True, max_retries=5)
+def deliver_notice(self, notice_id: int) -> bool:
+    sent = services.notice_deliver(notice_id=notice_id)
+    if (
+        not sent
+        and not self.request.is_eager
+        and Notice.objects.filter(pk=notice_id, state=Notice.State.FAILED).exists()
+    ):
+        # The mail server refused or was down: try again with backoff; the daily catch-up job sends the rest.
+        raise self.retry(countdown=60 * 2**self.request.retries)
+    return sent
 
 
 @shared_task(name="members.tasks.deliver_pending_notices")

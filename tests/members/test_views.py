@@ -211,6 +211,22 @@ def test_a_weak_password_is_refused_and_the_link_still_works(
     assert client.get(link).status_code == 200
 
 
+def test_the_invitation_link_expires_after_14_days(
+    client, django_capture_on_commit_callbacks, mailoutbox, time_machine
+):
+    time_machine.move_to(datetime.datetime(2026, 3, 2, 10, tzinfo=datetime.UTC), tick=False)
+    link = invite(django_capture_on_commit_callbacks, mailoutbox)
+
+    time_machine.move_to(datetime.datetime(2026, 3, 16, 6, tzinfo=datetime.UTC), tick=False)
+    on_day_14 = client.get(link)
+    time_machine.move_to(datetime.datetime(2026, 3, 17, 11, tzinfo=datetime.UTC), tick=False)
+    on_day_15 = client.get(link)
+
+    assert on_day_14.status_code == 200
+    assert on_day_15.status_code == 400
+    assert "The link has expired or was already used." in page_text(on_day_15)
+
+
 @pytest.mark.parametrize(
     "path", ["/invitation/MQ/bad-token/", "/invitation/!!!/x-y/", "/invitation/YWJj/1-2/"]
 )

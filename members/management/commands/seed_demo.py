@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -100,26 +101,25 @@ class Timeline:
         return rules.fee_year_containing(anchor, day).end
 
     def pay(self, anchor: datetime.date, paid_through: datetime.date) -> list[Step]:
-        """Each fee year after the covered one up to `paid_through`, paid 10 days before it starts."""
+        """Each fee year after the covered one up to `paid_through`, paid online 10 days before it starts."""
         steps, year = [], rules.covered_fee_year(anchor).next()
         while year.end <= paid_through:
             paid_on = min(year.start - datetime.timedelta(days=10), self.today)
-            steps.append(Step(paid_on, "pay", year.end, "billing@demo.example.org"))
+            steps.append(Step(paid_on, "pay", year.end))
             year = year.next()
         return steps
 
     def lapse_on(self, paid_through: datetime.date) -> datetime.date:
         return rules.next_unpaid_fee_year(paid_through).due_on + self.grace + ONE_DAY
 
-    def daily_jobs(self, lapse_on: datetime.date, *, until: datetime.date | None = None) -> list[Step]:
+    def daily_jobs(self, lapse_on: datetime.date) -> list[Step]:
         """The daily status job on the days an unpaid fee changes the status: lapse, +3 and +10 years."""
-        until = min(until or self.today, self.today)
         days = [
             lapse_on,
             rules.add_years(lapse_on, rules.MUST_RECERTIFY_AFTER_YEARS),
             rules.add_years(lapse_on, rules.EXAM_REQUIRED_AFTER_YEARS),
         ]
-        return [Step(day, "daily") for day in days if day <= until]
+        return [Step(day, "daily") for day in days if day <= self.today]
 
     def compliant_cycles(self, anchor: datetime.date, *, before: datetime.date | None = None) -> list[Step]:
         """CCP reports each cycle ending before `before` (default today) as compliant, the day it rolls."""
@@ -333,6 +333,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         today = clock.today()
+        self._staff_users: dict[str, User] = {}
         grace_days = CertificationPolicy.current().grace_days
         missing_groups = {role for *_, role in STAFF} - set(Group.objects.values_list("name", flat=True))
         if missing_groups:
@@ -370,8 +371,6 @@ class Command(BaseCommand):
         if not EmailAddress.objects.filter(user=user, email__iexact=email).exists():
             EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
         if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
-            from allauth.mfa.totp.internal.auth import TOTP
-
             TOTP.activate(user, TOTP_SECRET)
         return created
 
@@ -418,7 +417,7 @@ class Command(BaseCommand):
         for step in sorted(plan.steps, key=lambda step: step.on):
             if not plan.certified_on <= step.on <= today:
                 raise CommandError(f"Demo plan error: {step} is outside {plan.certified_on}..{today}.")
-            actor = User.objects.get(email=step.actor) if step.actor else None
+            actor = self._staff(step.actor) if step.actor else None
             if step.action == "pay":
                 certification = services.certification_record_paid_through(
                     certification=certification,
@@ -473,6 +472,11 @@ class Command(BaseCommand):
                 )
             )
         return certification
+
+    def _staff(self, email: str) -> User:
+        if email not in self._staff_users:
+            self._staff_users[email] = User.objects.get(email=email)
+        return self._staff_users[email]
 
     # --- Output -----------------------------------------------------------------------------------------
 
