@@ -221,17 +221,34 @@ def _fmt(day: datetime.date) -> str:
     return f"{day:%B} {day.day}, {day.year}"
 
 
-def _failures(facts: CertificationFacts, today: datetime.date) -> list[tuple[datetime.date, str]]:
-    """Each way the certification has stopped being Active, with the first day and the reason."""
-    failures = []
-    if facts.fee_lapses_on <= today:
-        failures.append((facts.fee_lapses_on, f"the annual fee due {_fmt(facts.next_fee_due_on)} is unpaid"))
+@dataclass(frozen=True)
+class _Failure:
+    kind: str  # "fees" or "ccp"
+    since: datetime.date
+    cause: str
+
+
+def _failures(facts: CertificationFacts, today: datetime.date) -> list[_Failure]:
+    """Each way the certification has stopped being Active, with its first day and the reason.
+
+    Once CCP compliance has failed, no invoice is issued any more (DOMAIN.md "Leaving Active"): a fee
+    falling due after that is not arrears, so only a fee lapse that began first counts.
+    """
+    ccp = []
     if facts.ccp_required and facts.ccp_failed_on and facts.ccp_failed_on <= today:
         last_day = facts.ccp_failed_on - ONE_DAY
-        failures.append((facts.ccp_failed_on, f"the CCP cycle ending {_fmt(last_day)} was not compliant"))
+        ccp.append(
+            _Failure("ccp", facts.ccp_failed_on, f"the CCP cycle ending {_fmt(last_day)} was not compliant")
+        )
     if facts.ccp_required and facts.audit_failed_on and facts.audit_failed_on <= today:
-        failures.append((facts.audit_failed_on, f"a CCP audit failed on {_fmt(facts.audit_failed_on)}"))
-    return failures
+        ccp.append(
+            _Failure("ccp", facts.audit_failed_on, f"a CCP audit failed on {_fmt(facts.audit_failed_on)}")
+        )
+    ccp_since = min((failure.since for failure in ccp), default=None)
+    if facts.fee_lapses_on <= today and (ccp_since is None or facts.fee_lapses_on <= ccp_since):
+        cause = f"the annual fee due {_fmt(facts.next_fee_due_on)} is unpaid"
+        return [_Failure("fees", facts.fee_lapses_on, cause), *ccp]
+    return ccp
 
 
 def active_through(facts: CertificationFacts, today: datetime.date) -> datetime.date:
@@ -252,12 +269,12 @@ def derive_status(facts: CertificationFacts, today: datetime.date) -> StatusResu
         through = active_through(facts, today)
         return StatusResult(Status.ACTIVE, f"In good standing through {_fmt(through)}.", None, through)
 
-    lapse_date = min(day for day, _ in failures)
+    lapse_date = min(failure.since for failure in failures)
     if facts.stretch_started_on and facts.stretch_started_on < lapse_date:
         lapse_date = facts.stretch_started_on
-    causes = "; ".join(cause for _, cause in failures)
-    fees_unpaid = facts.fee_lapses_on <= today
-    ccp_failed = len(failures) > (1 if fees_unpaid else 0)
+    causes = "; ".join(failure.cause for failure in failures)
+    fees_unpaid = any(failure.kind == "fees" for failure in failures)
+    ccp_failed = any(failure.kind == "ccp" for failure in failures)
 
     if today >= add_years(lapse_date, EXAM_REQUIRED_AFTER_YEARS):
         status = Status.EXAM_REQUIRED

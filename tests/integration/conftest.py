@@ -103,7 +103,11 @@ class WorkerProcess:
                 result.forget()
         finally:
             app.conf.task_always_eager = eager
-        assert f"{task_name}[{result.id}] succeeded" in self.log(), "the task did not run in this worker"
+        # The worker logs the success just after storing the result: allow it a moment.
+        deadline = time.monotonic() + 10
+        while f"{task_name}[{result.id}] succeeded" not in self.log():
+            assert time.monotonic() < deadline, f"the task did not run in this worker:\n{self.log()}"
+            time.sleep(0.05)
         return value
 
 

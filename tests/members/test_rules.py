@@ -602,13 +602,14 @@ STATUS_CASES = [
         lapse=D(2020, 6, 1),
         reason=[UNPAID_2020, "a CCP audit failed on September 1, 2020"],
     ),
+    # Once CCP failed no invoice is issued: a fee falling due afterwards is not arrears and is not named.
     case(
-        "precedence-ccp-first-then-fees-lapse-date-is-ccp",
+        "precedence-ccp-first-later-fee-is-not-arrears",
         facts(fee_years=2, ccp_failed_on=D(2022, 5, 14)),
         D(2022, 7, 1),
         N,
         lapse=D(2022, 5, 14),
-        reason=["the annual fee due May 31, 2022 is unpaid", "the CCP cycle ending May 13, 2022"],
+        reason=["the CCP cycle ending May 13, 2022"],
     ),
     case(
         "precedence-must-recertify-beats-noncompliant",
@@ -624,14 +625,21 @@ STATUS_CASES = [
         N,
         lapse=D(2020, 6, 1),
     ),
-    # CCP lapse first, fees lapse a year later: 3 years from the lapse date (the stretch start), fees unpaid.
+    # CCP lapse first, the next fee due a year later: never invoiced, so never Must recertify for fees.
     case(
-        "precedence-ccp-first-then-fees-must-recertify-3-years-from-ccp-lapse",
+        "precedence-ccp-first-stays-noncompliant-after-3-years",
         facts(fee_years=3, ccp_failed_on=D(2022, 5, 14)),
         D(2025, 5, 14),
-        M,
+        N,
         lapse=D(2022, 5, 14),
-        reason=["since May 14, 2022", "the annual fee due May 31, 2023 is unpaid"],
+        reason=["since May 14, 2022", "the CCP cycle ending May 13, 2022"],
+    ),
+    case(
+        "precedence-ccp-first-exam-required-10-years-from-ccp-lapse",
+        facts(fee_years=3, ccp_failed_on=D(2022, 5, 14)),
+        D(2032, 5, 14),
+        X,
+        lapse=D(2022, 5, 14),
     ),
     case(
         "precedence-ccp-first-then-fees-noncompliant-day-before-3-years",
@@ -1083,10 +1091,12 @@ def test_property_lapse_date_and_active_through_are_consistent_with_the_status(s
 def expected_status(given: CertificationFacts, today: D) -> Status:
     """DOMAIN.md's status table, read independently of rules.py: the lowest row that applies wins."""
     fee_due = next_unpaid_fee_year(given.paid_through).due_on
-    fees_lapsed = today > fee_due + datetime.timedelta(days=given.grace_days)
     ccp_failures = []
     if given.ccp_required:
         ccp_failures = [day for day in (given.ccp_failed_on, given.audit_failed_on) if day and day <= today]
+    # "Leaving Active": after a CCP failure no invoice is issued, so only a fee lapse that began first counts.
+    fee_lapse = fee_due + datetime.timedelta(days=given.grace_days + 1)
+    fees_lapsed = fee_lapse <= today and all(fee_lapse <= day for day in ccp_failures)
     if not fees_lapsed and not ccp_failures:
         return Status.ACTIVE
     starts = ccp_failures + [fee_due + datetime.timedelta(days=given.grace_days + 1)] * fees_lapsed
