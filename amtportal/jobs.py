@@ -11,5 +11,8 @@ class DailyJob:
 
 DAILY_JOBS: list[DailyJob] = [
     DailyJob("update statuses", "members.tasks.refresh_statuses"),
+    DailyJob("close cycles of inactive certifications", "ccp.tasks.close_inactive_cycles"),
+    DailyJob("roll cycles", "ccp.tasks.roll_cycles"),
+    DailyJob("open missing cycles", "ccp.tasks.open_missing_cycles"),
     DailyJob("deliver pending notices", "members.tasks.deliver_pending_notices"),
 ]

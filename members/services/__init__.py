@@ -1,6 +1,7 @@
 """Every write of the members app. Views, tasks, commands and later apps call these."""
 
 from members.services.certifications import (
+    CcpOutcome,
     certification_create,
     certification_record_audit_failure,
     certification_record_ccp_compliance,
@@ -8,6 +9,7 @@ from members.services.certifications import (
     certification_record_paid_through,
     certification_refresh_status,
     certification_reinstate,
+    certifications_record_ccp_outcomes,
     certifications_refresh_statuses,
 )
 from members.services.imports import members_import_csv
@@ -26,6 +28,8 @@ from members.services.profiles import (
 )
 
 __all__ = [
+    "CcpOutcome",
+    "certifications_record_ccp_outcomes",
     "certification_create",
     "certification_record_audit_failure",
     "certification_record_ccp_compliance",

@@ -1,6 +1,7 @@
 """Certifications and their status: every status change goes through here and writes its history row."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -64,6 +65,31 @@ def certification_refresh_status(
     return locked
 
 
+def _locked(ids) -> list[Certification]:
+    # Ordered by pk, not by the credential code of Meta.ordering: the join would lock credential rows too
+    # (blocking every new certification meanwhile), and a fixed lock order avoids deadlocks.
+    return list(Certification.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+
+
+def _store_statuses(
+    certifications: list[Certification], *, today: datetime.date, grace_days: int, source: str
+) -> int:
+    """Derive and store the status of locked certifications; returns how many changed status."""
+    dirty, changes = [], []
+    for certification in certifications:
+        row_dirty, change = _apply_status(
+            certification, today=today, grace_days=grace_days, actor=None, source=source
+        )
+        if row_dirty:
+            dirty.append(certification)
+        if change:
+            changes.append(change)
+    # Small batches: bulk_update writes a CASE per field whose cost grows with the batch.
+    Certification.objects.bulk_update(dirty, STATUS_FIELDS, batch_size=100)
+    StatusChange.objects.bulk_create(changes)
+    return len(changes)
+
+
 def certifications_refresh_statuses(*, today: datetime.date, chunk_size: int = 1000, source: str) -> int:
     """The daily job: refresh every certification in chunks; returns how many changed status.
 
@@ -75,27 +101,37 @@ def certifications_refresh_statuses(*, today: datetime.date, chunk_size: int = 1
     changed = 0
     for start in range(0, len(ids), chunk_size):
         with transaction.atomic():
-            # Ordered by pk, not by the credential code of Meta.ordering: the join would lock credential rows
-            # too (blocking every new certification meanwhile), and a fixed lock order avoids deadlocks.
-            chunk = (
-                Certification.objects.select_for_update()
-                .filter(pk__in=ids[start : start + chunk_size])
-                .order_by("pk")
-            )
-            dirty, changes = [], []
-            for certification in chunk:
-                row_dirty, change = _apply_status(
-                    certification, today=today, grace_days=grace_days, actor=None, source=source
-                )
-                if row_dirty:
-                    dirty.append(certification)
-                if change:
-                    changes.append(change)
-            # Small batches: bulk_update writes a CASE per field whose cost grows with the batch.
-            Certification.objects.bulk_update(dirty, STATUS_FIELDS, batch_size=100)
-            StatusChange.objects.bulk_create(changes)
-            changed += len(changes)
+            chunk = _locked(ids[start : start + chunk_size])
+            changed += _store_statuses(chunk, today=today, grace_days=grace_days, source=source)
     return changed
+
+
+@dataclass(frozen=True)
+class CcpOutcome:
+    """What CCP reports for one certification: compliant through a day, or a cycle that failed."""
+
+    certification_id: int
+    compliant_through: datetime.date | None = None
+    failed_cycle_end: datetime.date | None = None
+
+
+def certifications_record_ccp_outcomes(
+    *, outcomes: list[CcpOutcome], today: datetime.date, source: str
+) -> int:
+    """Many CCP outcomes at once (the cycle roll), in the caller's transaction; returns status changes."""
+    by_id = {outcome.certification_id: outcome for outcome in outcomes}
+    certifications = _locked(list(by_id))
+    for certification in certifications:
+        outcome = by_id[certification.pk]
+        if outcome.compliant_through:
+            certification.ccp_compliant_through = outcome.compliant_through
+        if outcome.failed_cycle_end:
+            certification.ccp_failed_on = outcome.failed_cycle_end + rules.ONE_DAY
+    Certification.objects.bulk_update(
+        certifications, ["ccp_compliant_through", "ccp_failed_on"], batch_size=100
+    )
+    grace_days = CertificationPolicy.current().grace_days
+    return _store_statuses(certifications, today=today, grace_days=grace_days, source=source)
 
 
 def certification_create(

@@ -11,7 +11,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
 from django.conf import settings
@@ -43,7 +43,8 @@ def redis_problem(url: str) -> str | None:
     try:
         client.ping()
     except redis.RedisError as error:
-        return f"Redis at {url} does not answer ({error})"
+        shown = urlsplit(url)._replace(netloc=urlsplit(url).netloc.rpartition("@")[2]).geturl()
+        return f"Redis at {shown} does not answer ({error})"
     finally:
         client.close()
     return None

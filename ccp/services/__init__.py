@@ -1,0 +1,29 @@
+"""Every write of the CCP app. Views, tasks, the API, commands and later apps call these."""
+
+from ccp.services.activities import (
+    activity_attach_document,
+    activity_record,
+    activity_remove,
+    activity_update,
+    cycle_attest,
+)
+from ccp.services.cycles import (
+    certification_report_compliance,
+    cycle_open_current,
+    cycles_close_inactive,
+    cycles_open_missing,
+    cycles_roll,
+)
+
+__all__ = [
+    "activity_attach_document",
+    "activity_record",
+    "activity_remove",
+    "activity_update",
+    "certification_report_compliance",
+    "cycle_attest",
+    "cycle_open_current",
+    "cycles_close_inactive",
+    "cycles_open_missing",
+    "cycles_roll",
+]

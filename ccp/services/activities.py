@@ -1,0 +1,313 @@
+"""Claims (activities), their documents, and the attestation: every change is checked against the rules
+of DOMAIN.md "CCP points" and reported to the members app, in one transaction."""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from amtportal import clock
+from ccp.models import Activity, ActivityCategory, ActivityDocument, Attestation, CcpPolicy, Cycle
+from ccp.services.cycles import certification_report_compliance, cycle_open_current
+from members.models import Certification, User
+
+
+def _fmt(day: datetime.date) -> str:
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def overlapping_cycles(activity: Activity) -> list[Cycle]:
+    """The cycles an activity counts for: those its dates fall in."""
+    first, last = activity.first_day, activity.last_day
+    cycles = Cycle.objects.filter(
+        certification_id=activity.certification_id, start_on__lte=last or datetime.date.max
+    )
+    return list(cycles.filter(end_on__gte=first))
+
+
+def is_locked(activity: Activity) -> bool:
+    """Editable while every cycle it counts for is open and not under audit; locked after that."""
+    return any(not cycle.is_open or cycle.under_audit for cycle in overlapping_cycles(activity))
+
+
+def _check_dates(
+    *,
+    category: ActivityCategory,
+    completed_on: datetime.date | None,
+    period_start: datetime.date | None,
+    period_end: datetime.date | None,
+    quantity: Decimal | None,
+    today: datetime.date,
+) -> None:
+    if category.is_period:
+        if period_start is None:
+            raise ValidationError(
+                {"period_start": f"{category.name} is entered as a period: give its start."}
+            )
+        if period_end is not None and period_end < period_start:
+            raise ValidationError({"period_end": "The end of the period is before its start."})
+        if period_start > today or (period_end and period_end > today):
+            raise ValidationError("Dates in the future can't be claimed.")
+        if category.accepted_through and period_start > category.accepted_through:
+            raise ValidationError(
+                f"{category.name} is accepted only through {_fmt(category.accepted_through)}: "
+                "this period lies wholly after that date."
+            )
+        return
+    if completed_on is None:
+        raise ValidationError({"completed_on": "Give the date you completed the activity."})
+    if completed_on > today:
+        raise ValidationError({"completed_on": "Dates in the future can't be claimed."})
+    if quantity is None or quantity <= 0:
+        raise ValidationError({"quantity": f"Give a positive number of {category.unit_plural}."})
+    if category.accepted_through and completed_on > category.accepted_through:
+        raise ValidationError(
+            f"{category.name} is accepted only through {_fmt(category.accepted_through)}: "
+            f"an activity completed on {_fmt(completed_on)} can't be claimed."
+        )
+
+
+def _check_cycle(certification: Certification, first: datetime.date, last: datetime.date, today) -> Cycle:
+    """The activity's dates must touch the certification's open cycle, and that cycle must not be audited."""
+    if not certification.ccp_required:
+        raise ValidationError("This certification is exempt from CCP: there are no points to record.")
+    cycle = cycle_open_current(certification=certification, today=today)
+    if cycle is None:
+        raise ValidationError(
+            "This certification has no open CCP cycle (it is not active), so no activity can be recorded."
+        )
+    if cycle.under_audit:
+        raise ValidationError(
+            "Your current cycle is under audit: its activities are locked until the audit ends."
+        )
+    if last < cycle.start_on:
+        raise ValidationError(
+            f"This is before your current cycle started on {_fmt(cycle.start_on)}: points earned before a "
+            "cycle's start can't be claimed in it, and nothing carries over."
+        )
+    if first > cycle.end_on:
+        raise ValidationError(
+            f"This date is in no open cycle (your current cycle ends {_fmt(cycle.end_on)})."
+        )
+    return cycle
+
+
+def _check_duplicate(values: dict, exclude_id: int | None) -> None:
+    same = Activity.objects.filter(
+        certification=values["certification"],
+        category=values["category"],
+        title__iexact=values["title"],
+        completed_on=values["completed_on"],
+        period_start=values["period_start"],
+        period_end=values["period_end"],
+        quantity=values["quantity"],
+        quantity_unit=values["quantity_unit"],
+    ).exclude(pk=exclude_id)
+    if same.exists():
+        raise ValidationError("You already recorded this activity (same category, title, dates and amount).")
+
+
+def _validated(values: dict, *, today: datetime.date, exclude_id: int | None = None) -> dict:
+    category: ActivityCategory = values["category"]
+    values["title"] = (values.get("title") or "").strip()
+    values["provider"] = (values.get("provider") or "").strip()
+    values["quantity_unit"] = values.get("quantity_unit") or Activity.QuantityUnit.UNIT
+    for criterion in ("helps_job", "advances_knowledge", "prepares_advancement"):
+        values[criterion] = bool(values.get(criterion))
+    if not values["title"]:
+        raise ValidationError({"title": "Give the activity a title."})
+    if category.is_period:
+        values.update(completed_on=None, quantity=None, quantity_unit=Activity.QuantityUnit.UNIT)
+    else:
+        values.update(period_start=None, period_end=None)
+        if values.get("quantity_unit") == Activity.QuantityUnit.QUARTER and not category.allows_quarter_hours:
+            raise ValidationError({"quantity_unit": f"{category.name} is counted in {category.unit_plural}."})
+    if not (
+        values.get("helps_job") or values.get("advances_knowledge") or values.get("prepares_advancement")
+    ):
+        raise ValidationError("Confirm at least one qualifying criterion for this activity.")
+    _check_dates(
+        category=category,
+        completed_on=values.get("completed_on"),
+        period_start=values.get("period_start"),
+        period_end=values.get("period_end"),
+        quantity=values.get("quantity"),
+        today=today,
+    )
+    first = values["completed_on"] or values["period_start"]
+    last = values["completed_on"] or values["period_end"] or today
+    _check_cycle(values["certification"], first, last, today)
+    _check_duplicate(values, exclude_id)
+    return values
+
+
+ACTIVITY_FIELDS = (
+    "category",
+    "title",
+    "provider",
+    "completed_on",
+    "period_start",
+    "period_end",
+    "quantity",
+    "quantity_unit",
+    "helps_job",
+    "advances_knowledge",
+    "prepares_advancement",
+)
+
+
+def activity_record(
+    *,
+    certification: Certification,
+    today: datetime.date,
+    recorded_by: User | None,
+    source: str = Activity.Source.MEMBER,
+    external_id: str = "",
+    **fields,
+) -> Activity:
+    """Record a claim. Raises ValidationError with a message the member can read."""
+    values = {"certification": certification, **{name: fields.get(name) for name in ACTIVITY_FIELDS}}
+    with transaction.atomic():
+        Certification.objects.select_for_update().get(pk=certification.pk)  # one change at a time per member
+        values = _validated(values, today=today)
+        activity = Activity.objects.create(
+            **values, source=source, external_id=external_id, recorded_by=recorded_by
+        )
+        certification_report_compliance(certification=certification, today=today, actor=recorded_by)
+    return activity
+
+
+def _check_unlocked(activity: Activity) -> None:
+    if is_locked(activity):
+        raise ValidationError(
+            "This activity counts for a cycle that is closed or under audit: it can no longer be changed "
+            "(documents can still be attached)."
+        )
+
+
+def activity_update(*, activity: Activity, today: datetime.date, changed_by: User, **fields) -> Activity:
+    with transaction.atomic():
+        Certification.objects.select_for_update().get(pk=activity.certification_id)
+        activity = Activity.objects.select_for_update().get(pk=activity.pk)
+        _check_unlocked(activity)
+        values = {name: getattr(activity, name) for name in ACTIVITY_FIELDS}
+        values.update({k: v for k, v in fields.items() if k in ACTIVITY_FIELDS})
+        values["certification"] = activity.certification
+        values = _validated(values, today=today, exclude_id=activity.pk)
+        for name in ACTIVITY_FIELDS:
+            setattr(activity, name, values[name])
+        activity.save()
+        _check_unlocked(activity)  # the new dates must not reach into a closed cycle either
+        certification_report_compliance(certification=activity.certification, today=today, actor=changed_by)
+    return activity
+
+
+def activity_remove(*, activity: Activity, today: datetime.date, removed_by: User) -> None:
+    with transaction.atomic():
+        Certification.objects.select_for_update().get(pk=activity.certification_id)
+        activity = Activity.objects.select_for_update().get(pk=activity.pk)
+        _check_unlocked(activity)
+        files = [document.file for document in activity.documents.all()]
+        certification = activity.certification
+        activity.delete()
+        certification_report_compliance(certification=certification, today=today, actor=removed_by)
+        transaction.on_commit(lambda: [file.delete(save=False) for file in files])
+
+
+# --- Documents ---------------------------------------------------------------------------------------
+
+SIGNATURES = {
+    b"%PDF-": ("application/pdf", ".pdf"),
+    b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
+    b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
+}
+
+
+def sniff_content_type(head: bytes) -> str | None:
+    """The type of a file from its first bytes, not from its name or the browser's claim."""
+    for signature, (content_type, _) in SIGNATURES.items():
+        if head.startswith(signature):
+            return content_type
+    return None
+
+
+def activity_attach_document(*, activity: Activity, upload, uploaded_by: User) -> ActivityDocument:
+    """Attach a PDF, JPEG or PNG (checked by content and size). Allowed at any time, also when locked."""
+    limit = CcpPolicy.current().max_document_mb * 1024 * 1024
+    if upload.size == 0:
+        raise ValidationError("The file is empty.")
+    if upload.size > limit:
+        raise ValidationError(f"The file is larger than {limit // (1024 * 1024)} MB.")
+    upload.seek(0)
+    content_type = sniff_content_type(upload.read(16))
+    upload.seek(0)
+    if content_type is None:
+        raise ValidationError("Only PDF, JPEG or PNG files are accepted (this file is none of those).")
+    original = (upload.name or "document").rsplit("/", 1)[-1][:255]
+    with transaction.atomic():
+        document = ActivityDocument(
+            activity=activity,
+            original_name=original,
+            content_type=content_type,
+            size=upload.size,
+            uploaded_by=uploaded_by,
+        )
+        document.file.save(original, upload, save=False)
+        try:
+            document.save()
+        except Exception:
+            document.file.delete(save=False)
+            raise
+    return document
+
+
+# --- Attestation -------------------------------------------------------------------------------------
+
+ATTESTATION_STATEMENT = (
+    "I attest that I earned at least {points} CCP points of qualifying continuing education for my "
+    "{credential} certification between {start} and {end}, that each activity meets at least one of the "
+    "qualifying criteria, and that I will provide proof if my cycle is selected for audit."
+)
+
+
+def _normalized(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def cycle_attest(*, cycle: Cycle, signed_name: str, today: datetime.date, user: User) -> Attestation:
+    """The member signs that the required points were earned in the open cycle (subject to audit)."""
+    member = cycle.certification.member
+    with transaction.atomic():
+        cycle = (
+            Cycle.objects.select_for_update(of=("self",))
+            .select_related("certification__credential")
+            .get(pk=cycle.pk)
+        )
+        if not cycle.is_open or cycle.under_audit:
+            raise ValidationError("Only an open cycle that is not under audit can be attested.")
+        if Attestation.objects.filter(cycle=cycle).exists():
+            raise ValidationError("This cycle is already attested.")
+        if _normalized(signed_name) not in {
+            _normalized(member.full_name),
+            _normalized(f"{member.first_name} {member.last_name}"),
+        }:
+            raise ValidationError(
+                {"signed_name": f"Type your full legal name as on your certification: {member.full_name}."}
+            )
+        credential = cycle.certification.credential
+        attestation = Attestation.objects.create(
+            cycle=cycle,
+            signed_name=" ".join(signed_name.split()),
+            statement=ATTESTATION_STATEMENT.format(
+                points=credential.ccp_points_required.normalize(),
+                credential=credential.code,
+                start=_fmt(cycle.start_on),
+                end=_fmt(cycle.end_on),
+            ),
+            signed_on=today,
+            signed_at=clock.now(),
+            signed_by=user,
+        )
+        certification_report_compliance(certification=cycle.certification, today=today, actor=user)
+    return attestation

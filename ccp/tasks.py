@@ -1,0 +1,27 @@
+"""Celery tasks of the CCP app: thin, idempotent, taking an ISO date (None: today)."""
+
+import datetime
+
+from celery import shared_task
+
+from amtportal import clock
+from ccp import services
+
+
+def _day(day: str | None) -> datetime.date:
+    return datetime.date.fromisoformat(day) if day else clock.today()
+
+
+@shared_task(name="ccp.tasks.close_inactive_cycles")
+def close_inactive_cycles(day: str | None = None) -> str:
+    return str(services.cycles_close_inactive(today=_day(day)))
+
+
+@shared_task(name="ccp.tasks.roll_cycles")
+def roll_cycles(day: str | None = None) -> str:
+    return str(services.cycles_roll(today=_day(day)))
+
+
+@shared_task(name="ccp.tasks.open_missing_cycles")
+def open_missing_cycles(day: str | None = None) -> int:
+    return services.cycles_open_missing(today=_day(day))
