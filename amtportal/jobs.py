@@ -14,5 +14,6 @@ DAILY_JOBS: list[DailyJob] = [
     DailyJob("close cycles of inactive certifications", "ccp.tasks.close_inactive_cycles"),
     DailyJob("roll cycles", "ccp.tasks.roll_cycles"),
     DailyJob("open missing cycles", "ccp.tasks.open_missing_cycles"),
+    DailyJob("CCP compliance notices", "ccp.tasks.send_compliance_notices"),
     DailyJob("deliver pending notices", "members.tasks.deliver_pending_notices"),
 ]
