@@ -108,7 +108,9 @@ def _check_duplicate(values: dict, exclude_id: int | None) -> None:
         raise ValidationError("You already recorded this activity (same category, title, dates and amount).")
 
 
-def _validated(values: dict, *, today: datetime.date, exclude_id: int | None = None) -> dict:
+def _validated(
+    values: dict, *, today: datetime.date, exclude_id: int | None = None, check_duplicate: bool = True
+) -> dict:
     category: ActivityCategory = values["category"]
     values["title"] = (values.get("title") or "").strip()
     values["provider"] = (values.get("provider") or "").strip()
@@ -138,7 +140,8 @@ def _validated(values: dict, *, today: datetime.date, exclude_id: int | None = N
     first = values["completed_on"] or values["period_start"]
     last = values["completed_on"] or values["period_end"] or today
     _check_cycle(values["certification"], first, last, today)
-    _check_duplicate(values, exclude_id)
+    if check_duplicate:  # completions posted by the platform are kept unique by their external id instead
+        _check_duplicate(values, exclude_id)
     return values
 
 
@@ -169,8 +172,10 @@ def activity_record(
     """Record a claim. Raises ValidationError with a message the member can read."""
     values = {"certification": certification, **{name: fields.get(name) for name in ACTIVITY_FIELDS}}
     with transaction.atomic():
-        Certification.objects.select_for_update().get(pk=certification.pk)  # one change at a time per member
-        values = _validated(values, today=today)
+        # One change at a time per certification, and decisions on its current row, not the caller's copy.
+        certification = Certification.objects.select_for_update().get(pk=certification.pk)
+        values["certification"] = certification
+        values = _validated(values, today=today, check_duplicate=not external_id)
         activity = Activity.objects.create(
             **values, source=source, external_id=external_id, recorded_by=recorded_by
         )
@@ -253,7 +258,9 @@ def activity_attach_document(*, activity: Activity, upload, uploaded_by: User) -
             size=upload.size,
             uploaded_by=uploaded_by,
         )
-        document.file.save(original, upload, save=False)
+        # The stored name is generated; its suffix follows the content, not the member's file name.
+        suffix = dict(SIGNATURES.values())[content_type]
+        document.file.save(f"document{suffix}", upload, save=False)
         try:
             document.save()
         except Exception:
@@ -300,7 +307,7 @@ def cycle_attest(*, cycle: Cycle, signed_name: str, today: datetime.date, user: 
             cycle=cycle,
             signed_name=" ".join(signed_name.split()),
             statement=ATTESTATION_STATEMENT.format(
-                points=credential.ccp_points_required.normalize(),
+                points=f"{credential.ccp_points_required.normalize():f}",
                 credential=credential.code,
                 start=_fmt(cycle.start_on),
                 end=_fmt(cycle.end_on),
