@@ -4,7 +4,9 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from amtportal import clock
 from amtportal.permissions import staff_required
+from ccp.views import current_cycle_summaries
 from members import selectors
 
 
@@ -15,7 +17,9 @@ def home(request):
         return redirect("staff_home")
     member = selectors.member_for_user(request.user)
     certifications = list(selectors.member_certifications(member)) if member else []
-    return render(request, "amtportal/dashboard.html", {"member": member, "certifications": certifications})
+    ccp = current_cycle_summaries(certifications, today=clock.today())
+    cards = [(certification, ccp.get(certification.pk)) for certification in certifications]
+    return render(request, "amtportal/dashboard.html", {"member": member, "cards": cards})
 
 
 STAFF_SECTIONS = [

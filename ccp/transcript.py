@@ -1,5 +1,110 @@
-from django.http import Http404
+"""The CCP transcript: one cycle's totals, categories and activities as a PDF (DOMAIN.md "CCP points").
+
+A closed cycle shows the result stored when it closed (later rule changes never alter it); an open cycle
+shows the live result of the compliance engine: the same report as the member's cycle page.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_http_methods
+
+from amtportal import clock
+from amtportal.pdf import render_pdf
+from ccp import rules, selectors
+from ccp.models import Activity, Cycle
+
+BODY_NAME = getattr(settings, "CERTIFYING_BODY_NAME", "American Medical Technologists (AMT)")
 
 
+@dataclass(frozen=True)
+class Row:
+    """An activity line of the cycle report, with its dates and amount as the transcript prints them."""
+
+    line: selectors.ActivityLine
+    when: str
+    units: str
+
+    @property
+    def activity(self) -> Activity:
+        return self.line.activity
+
+
+def _fmt(day: datetime.date) -> str:
+    return f"{day:%b} {day.day}, {day.year}"
+
+
+def _plain(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def _when(activity: Activity) -> str:
+    if activity.completed_on:
+        return _fmt(activity.completed_on)
+    assert activity.period_start is not None
+    if activity.period_end is None:
+        return f"{_fmt(activity.period_start)} – ongoing"
+    return f"{_fmt(activity.period_start)} – {_fmt(activity.period_end)}"
+
+
+def _units(activity: Activity, as_of: datetime.date) -> str:
+    category = activity.category
+    if activity.period_start:
+        end = min(activity.period_end or as_of, as_of)
+        return f"{max(rules.days_inclusive(activity.period_start, end), 0)} days"
+    quantity = activity.quantity or Decimal(0)
+    if activity.quantity_unit == Activity.QuantityUnit.QUARTER:
+        converted = rules.round_points(activity.exact_units)
+        return f"{_plain(quantity)} quarter credit hours (= {_plain(converted)} {category.unit_plural})"
+    return f"{_plain(quantity)} {category.unit if quantity == 1 else category.unit_plural}"
+
+
+def transcript_context(cycle: Cycle, *, today: datetime.date) -> dict:
+    """Everything the transcript prints, in a fixed number of queries whatever the number of activities.
+
+    The same report as the member's cycle page: live while the cycle is open, as stored once closed."""
+    report = selectors.cycle_report(cycle, today=today, cycles=[])  # the transcript prints no lock state
+    as_of = (cycle.closed_on or cycle.end_on) if report.frozen else today
+    lines = sorted(report.lines, key=lambda line: (line.activity.first_day, line.activity.pk))
+    certification = cycle.certification
+    return {
+        "body_name": BODY_NAME,
+        "cycle": cycle,
+        "member": certification.member,
+        "credential": certification.credential,
+        "attestation": getattr(cycle, "attestation", None),
+        "report": report,
+        "rows": [Row(line, _when(line.activity), _units(line.activity, as_of)) for line in lines],
+        "generated_on": today,
+    }
+
+
+def transcript_filename(cycle: Cycle) -> str:
+    certification = cycle.certification
+    number, code = certification.member.member_number, certification.credential.code
+    return f"transcript-{number}-{code}-{cycle.start_on:%Y-%m-%d}.pdf"
+
+
+def _readable_cycles(user):
+    """A member reads their own cycles; staff allowed to view cycles (administrators) read every one."""
+    cycles = Cycle.objects.select_related("certification__credential", "certification__member", "attestation")
+    if user.is_staff and user.has_perm("ccp.view_cycle"):
+        return cycles
+    return cycles.filter(certification__member__user=user)
+
+
+@login_required
+@require_http_methods(["GET"])
 def cycle_transcript(request, cycle_pk):
-    raise Http404("Not built yet.")
+    """The PDF transcript of a cycle (another member's cycle: 404)."""
+    cycle = get_object_or_404(_readable_cycles(request.user), pk=cycle_pk)
+    pdf = render_pdf("pdf/transcript.html", transcript_context(cycle, today=clock.today()))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(True, transcript_filename(cycle))
+    return response

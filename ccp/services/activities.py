@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from amtportal import clock
+from ccp import selectors
 from ccp.models import Activity, ActivityCategory, ActivityDocument, Attestation, CcpPolicy, Cycle
 from ccp.services.cycles import certification_report_compliance, cycle_open_current
 from members.models import Certification, User
@@ -28,7 +29,7 @@ def overlapping_cycles(activity: Activity) -> list[Cycle]:
 
 def is_locked(activity: Activity) -> bool:
     """Editable while every cycle it counts for is open and not under audit; locked after that."""
-    return any(not cycle.is_open or cycle.under_audit for cycle in overlapping_cycles(activity))
+    return any(selectors.cycle_locks(cycle, activity) for cycle in overlapping_cycles(activity))
 
 
 def _check_dates(

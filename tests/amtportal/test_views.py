@@ -105,11 +105,13 @@ def test_the_dashboard_uses_the_same_number_of_queries_for_1_and_10_certificatio
     client.get(reverse("home"))  # warm the per-process caches
     with CaptureQueriesContext(connection) as with_one:
         client.get(reverse("home"))
+    queries_with_one = len(with_one)  # counted now: every request clears the connection's query log
 
     for code in CREDENTIAL_CODES[1:]:
         make_certification(member, code=code, certified_on=datetime.date(2025, 5, 14))
+    client.get(reverse("home"))  # the first visit opens the new certifications' CCP cycles (a write, once)
 
-    with django_assert_num_queries(len(with_one)):
+    with django_assert_num_queries(queries_with_one):
         response = client.get(reverse("home"))
     assert page_text(response).count("Details and status history") == 10
 

@@ -1,0 +1,143 @@
+"""Member CCP forms: they collect what the member typed; the services decide what is valid."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Fieldset, Layout
+from django import forms
+
+from ccp import selectors
+from ccp.models import Activity, ActivityCategory
+
+CRITERIA = ("helps_job", "advances_knowledge", "prepares_advancement")
+DOCUMENT_TYPES = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
+
+
+def _number(value) -> str:
+    return f"{value.normalize():f}"
+
+
+def category_choice_label(category: ActivityCategory) -> str:
+    """The category with its point rule, e.g. "Authorship of written work: 5 points per item, up to 15"."""
+    points = _number(category.points_per_unit)
+    label = f"{category.name}: {points} point{'' if points == '1' else 's'} per {category.unit}"
+    if category.cap_per_cycle is not None:
+        label += f", up to {_number(category.cap_per_cycle)} per cycle"
+    return label
+
+
+class CategoryField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return category_choice_label(obj)
+
+
+def _date_input():
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ActivityForm(forms.Form):
+    """One form for every category: both the dated and the period fields are present (the service uses
+    the ones the category calls for), so it works without JavaScript."""
+
+    category = CategoryField(queryset=ActivityCategory.objects.none(), label="Category", empty_label=None)
+    title = forms.CharField(
+        max_length=200, label="Title", error_messages={"required": "Give the activity a title."}
+    )
+    provider = forms.CharField(max_length=200, label="Provider", required=False)
+    completed_on = forms.DateField(
+        label="Completed on",
+        required=False,
+        widget=_date_input(),
+        help_text="For a course or another dated activity.",
+    )
+    quantity = forms.DecimalField(
+        label="Quantity",
+        required=False,
+        max_digits=8,
+        decimal_places=2,
+        help_text="In <span data-quantity-unit>the unit of the category (e.g. contact hours)</span>.",
+    )
+    quantity_unit = forms.ChoiceField(
+        label="Entered in",
+        choices=[
+            (Activity.QuantityUnit.UNIT, "Usual unit"),
+            (Activity.QuantityUnit.QUARTER, "Quarter credit hours (x 2/3)"),
+        ],
+        initial=Activity.QuantityUnit.UNIT,
+        widget=forms.RadioSelect,
+        help_text="Quarter credit hours apply to formal education (college courses) only: they count x 2/3.",
+    )
+    period_start = forms.DateField(
+        label="Period start",
+        required=False,
+        widget=_date_input(),
+        help_text="For employment or an organizational role.",
+    )
+    period_end = forms.DateField(
+        label="Period end", required=False, widget=_date_input(), help_text="Leave empty while it is ongoing."
+    )
+    helps_job = forms.BooleanField(label=Activity._meta.get_field("helps_job").verbose_name, required=False)
+    advances_knowledge = forms.BooleanField(
+        label=Activity._meta.get_field("advances_knowledge").verbose_name, required=False
+    )
+    prepares_advancement = forms.BooleanField(
+        label=Activity._meta.get_field("prepares_advancement").verbose_name, required=False
+    )
+    document = forms.FileField(
+        label="Supporting document (optional)",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": DOCUMENT_TYPES}),
+        help_text="PDF, JPEG or PNG. You can also attach documents later.",
+    )
+
+    def __init__(self, *args, with_document: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = selectors.activity_categories()
+        if not with_document:
+            del self.fields["document"]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            "category",
+            "title",
+            "provider",
+            Div("completed_on", "quantity", "quantity_unit", css_id="dated-fields"),
+            Div("period_start", "period_end", css_id="period-fields"),
+            Fieldset("Qualifying criteria (confirm at least one)", *CRITERIA),
+            *(["document"] if with_document else []),
+        )
+
+    def category_hints(self) -> dict[int, dict]:
+        """What the page's script needs to show the fields of the chosen category."""
+        return {
+            category.pk: {
+                "is_period": category.is_period,
+                "unit_plural": category.unit_plural,
+                "quarter_hours": category.allows_quarter_hours,
+            }
+            for category in self.fields["category"].queryset
+        }
+
+    @classmethod
+    def initial_from(cls, activity: Activity) -> dict:
+        names = ("category", "title", "provider", "completed_on", "period_start", "period_end", "quantity")
+        initial = {name: getattr(activity, name) for name in (*names, "quantity_unit", *CRITERIA)}
+        if activity.quantity is not None:
+            initial["quantity"] = _number(activity.quantity)
+        return initial
+
+    def activity_fields(self) -> dict:
+        """The activity's own fields, as the services take them."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "document"}
+
+
+class DocumentForm(forms.Form):
+    file = forms.FileField(
+        label="Supporting document", widget=forms.ClearableFileInput(attrs={"accept": DOCUMENT_TYPES})
+    )
+
+
+class AttestationForm(forms.Form):
+    signed_name = forms.CharField(max_length=200, label="Type your full legal name")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["signed_name"].widget.attrs["autocomplete"] = "name"
