@@ -21,6 +21,9 @@ def category_choice_label(category: ActivityCategory) -> str:
     label = f"{category.name}: {points} point{'' if points == '1' else 's'} per {category.unit}"
     if category.cap_per_cycle is not None:
         label += f", up to {_number(category.cap_per_cycle)} per cycle"
+    if category.accepted_through is not None:
+        through = category.accepted_through
+        label += f" (accepted only through {through:%B} {through.day}, {through.year})"
     return label
 
 

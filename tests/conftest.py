@@ -4,6 +4,7 @@ import time
 import pytest
 from django.apps import apps
 
+from ccp import seeding as ccp_seeding
 from members import seeding
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -11,9 +12,10 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 @pytest.fixture
 def seeded(db):
-    """Configuration data (credentials, policy, roles): present after migrations, but flushed by
-    transactional tests (live_server, the Celery worker test), so those re-seed through this fixture."""
+    """Configuration data (credentials, policies, roles, CCP categories): present after migrations, but
+    flushed by transactional tests (live_server, the Celery worker test), so those re-seed through this."""
     seeding.seed_all(apps)
+    ccp_seeding.seed_all(apps)
 
 
 def totp_code(secret: str, at: float | None = None) -> str:

@@ -82,3 +82,10 @@ def page(request, browser, viewport, site):
             with contextlib.suppress(Exception):  # a screenshot must never hide the real failure
                 page.screenshot(path=str(RESULTS_DIR / f"{name}.png"), full_page=True)
         context.close()
+
+
+@pytest.fixture
+def ccp_seeded(site):
+    """Kept for the CCP tests' readability: the shared `seeded` fixture (via `site`) re-seeds the CCP
+    categories too."""
+    return site

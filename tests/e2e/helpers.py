@@ -54,3 +54,10 @@ def definition(scope, term: str):
     return scope.locator("dt", has_text=re.compile(rf"^\s*{re.escape(term)}\s*$")).locator(
         "xpath=following-sibling::dd[1]"
     )
+
+
+def pdf_text(path) -> str:
+    """The text of every page of a PDF file (e.g. a download's `path()`), joined by newlines."""
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() or "" for page in PdfReader(str(path)).pages)
