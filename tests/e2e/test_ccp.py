@@ -14,7 +14,10 @@ from tests.factories import MemberFactory, make_certification
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("ccp_seeded")]
 
 PROFESSIONAL_EDUCATION = "Professional education (courses, seminars, webinars): 1 point per contact hour"
-EMPLOYMENT = "Employment verification (employment in the field): 4 points per full year, up to 12 per cycle"
+EMPLOYMENT = (
+    "Employment verification (employment in the field): 4 points per full year, up to 12 per cycle"
+    " (accepted only through December 31, 2020)"
+)
 HELPS_JOB = "It helps me do my health-care job better"
 
 

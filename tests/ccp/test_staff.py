@@ -1,0 +1,244 @@
+"""The staff page "CCP history": who may open it, what it shows, and its query count."""
+
+import datetime
+import itertools
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from ccp import services
+from ccp.models import ActivityCategory, Cycle
+from members.models import Certification
+from tests.factories import MemberFactory, make_certification, make_staff
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2026, 3, 15)
+ONE_DAY = datetime.timedelta(days=1)
+titles = itertools.count(1)
+
+
+def page_text(response) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
+
+
+def ccp_url(member) -> str:
+    return reverse("ccp:staff_member_ccp", args=[member.member_number])
+
+
+@pytest.fixture
+def today(time_machine):
+    time_machine.move_to(datetime.datetime(2026, 3, 15, 15, tzinfo=datetime.UTC), tick=False)
+    return TODAY
+
+
+@pytest.fixture
+def reviewer(client):
+    user = make_staff("Audit reviewer")
+    client.force_login(user)
+    return user
+
+
+def certify(member=None, *, code="RMA", certified_on: datetime.date) -> Certification:
+    """Fees paid well ahead, so cycles go on rolling whatever the test's dates; the first cycle open."""
+    certification = make_certification(
+        member,
+        code=code,
+        certified_on=certified_on,
+        today=certified_on,
+        paid_through=datetime.date(2030, 12, 31),
+    )
+    services.cycle_open_current(certification=certification, today=certified_on)
+    return certification
+
+
+def record(certification, on: datetime.date, *, code="professional-education", quantity="1"):
+    return services.activity_record(
+        certification=Certification.objects.get(pk=certification.pk),
+        today=on,
+        recorded_by=None,
+        category=ActivityCategory.objects.get(code=code),
+        title=f"Course no. {next(titles)}",
+        completed_on=on,
+        quantity=Decimal(quantity),
+        helps_job=True,
+    )
+
+
+def open_cycle(certification) -> Cycle:
+    return Cycle.objects.get(certification=certification, state=Cycle.State.OPEN)
+
+
+def earn_capped_points_and_roll(certification) -> Cycle:
+    """In the open cycle: 4 articles (20 points, 15 count under the cap) and a 20-hour course; it rolls."""
+    cycle = open_cycle(certification)
+    for offset in range(4):
+        record(certification, cycle.start_on + datetime.timedelta(days=30 + offset), code="authorship")
+    record(certification, cycle.start_on + datetime.timedelta(days=90), quantity="20")
+    services.cycles_roll(today=cycle.end_on + ONE_DAY)
+    cycle.refresh_from_db()
+    return cycle
+
+
+# --- Who may open the page ----------------------------------------------------------------------------
+
+
+def test_a_member_gets_403(client):
+    member = MemberFactory()
+    client.force_login(member.user)
+
+    assert client.get(ccp_url(member)).status_code == 403
+
+
+def test_staff_without_the_search_permission_get_403(client):
+    user = make_staff("Billing staff")
+    user.groups.clear()
+    client.force_login(user)
+
+    assert client.get(ccp_url(MemberFactory())).status_code == 403
+
+
+def test_staff_without_two_factor_are_sent_to_set_it_up(client):
+    client.force_login(make_staff("Audit reviewer", two_factor_secret=None))
+
+    response = client.get(ccp_url(MemberFactory()))
+
+    assert response.status_code == 302
+    assert response.url == reverse("mfa_activate_totp")
+
+
+def test_an_anonymous_visitor_is_asked_to_sign_in(client):
+    response = client.get(ccp_url(MemberFactory()))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+
+
+def test_an_unknown_member_number_is_404(client, reviewer):
+    assert client.get(reverse("ccp:staff_member_ccp", args=["999999"])).status_code == 404
+
+
+@pytest.mark.parametrize("role", ["Billing staff", "Audit reviewer", "Recertification processor"])
+def test_every_role_that_finds_members_sees_the_page_linked_from_the_member_record(client, role):
+    client.force_login(make_staff(role))
+    member = MemberFactory()
+
+    record_page = client.get(reverse("members:staff_member", args=[member.member_number]))
+
+    assert f'href="{ccp_url(member)}"' in record_page.content.decode()
+    assert client.get(ccp_url(member)).status_code == 200
+
+
+# --- What it shows ------------------------------------------------------------------------------------
+
+
+def test_closed_cycles_show_their_stored_result_and_the_open_one_its_live_result(client, reviewer, today):
+    certification = certify(certified_on=datetime.date(2023, 1, 10))
+    closed = earn_capped_points_and_roll(certification)
+    current = open_cycle(certification)
+    for offset in range(4):
+        record(certification, datetime.date(2026, 2, 1) + datetime.timedelta(days=offset), code="authorship")
+    record(certification, datetime.date(2026, 3, 1), quantity="8")
+
+    text = page_text(client.get(ccp_url(certification.member)))
+
+    assert "CCP required: 30 points per three-year cycle" in text
+    assert "2023-01-10 to 2026-01-09 Closed: compliant 35 / 30" in text
+    assert f"Closed: compliant 35 / 30 — — {closed.closed_on:%Y-%m-%d}" in text
+    assert "2026-01-10 to 2029-01-09 Open (not yet compliant) 23 / 30" in text
+    days_left = (current.end_on - TODAY).days + 1
+    assert f"23 of 30 points counted ; 7 points missing; {days_left} days left" in text
+    assert "Authorship of written work 20 15 15 (capped)" in text
+    assert "category cap of 15 points reached: 0.00 of 5.00 count" in text
+    assert text.count("Course no. ") == 5  # the open cycle's activities only
+
+    # An administrator raises the cap: the open cycle counts with it at once, the closed one keeps its result.
+    ActivityCategory.objects.filter(code="authorship").update(cap_per_cycle=20)
+
+    text = page_text(client.get(ccp_url(certification.member)))
+
+    assert "2023-01-10 to 2026-01-09 Closed: compliant 35 / 30" in text
+    assert "28 of 30 points counted ; 2 points missing" in text
+
+
+def test_attestation_audit_flag_failed_cycle_and_exemption_are_shown(client, reviewer, today):
+    member = MemberFactory(first_name="Pat", last_name="Quinn")
+    attested = certify(member, code="RMA", certified_on=datetime.date(2025, 4, 2))
+    services.cycle_attest(
+        cycle=open_cycle(attested), signed_name="Pat Quinn", today=datetime.date(2026, 3, 2), user=member.user
+    )
+    Cycle.objects.filter(certification=attested).update(under_audit=True)  # the audits app sets it
+    failed = certify(member, code="AHI", certified_on=datetime.date(2022, 9, 1))
+    record(failed, datetime.date(2024, 5, 5), quantity="6")
+    services.cycles_roll(today=datetime.date(2025, 9, 1))
+    make_certification(member, code="MT", certified_on=datetime.date(1998, 9, 14), today=TODAY)
+
+    text = page_text(client.get(ccp_url(member)))
+
+    assert "compliant by attestation" in text
+    assert "Attested by Pat Quinn on 2026-03-02" in text
+    assert "under audit" in text
+    assert "2022-09-01 to 2025-08-31 Closed: not compliant 6 / 30" in text
+    assert "No open cycle: the certification is not active, the way back is recertification." in text
+    assert "Non-compliant (CCP)" in text
+    assert "Exempt from CCP: certified before 2006" in text
+
+
+def test_a_period_shows_which_days_counted_and_why(client, reviewer, time_machine):
+    time_machine.move_to(datetime.datetime(2021, 7, 15, 15, tzinfo=datetime.UTC), tick=False)
+    certification = certify(certified_on=datetime.date(2020, 3, 1))
+    services.activity_record(
+        certification=certification,
+        today=datetime.date(2021, 7, 15),
+        recorded_by=None,
+        category=ActivityCategory.objects.get(code="employment"),
+        title="Medical assistant, Lakeside Clinic",
+        period_start=datetime.date(2019, 1, 1),
+        period_end=None,
+        helps_job=True,
+    )
+
+    text = page_text(client.get(ccp_url(certification.member)))
+
+    # Mar 1 to Dec 31, 2020: 306 days inside the cycle and on or before the rule's date; 4 x 306 / 365.
+    assert "2019-01-01 to ongoing" in text
+    assert "306 days counted (2020-03-01 to 2020-12-31)" in text
+    assert "Employment verification (employment in the field) is accepted only through Dec 31, 2020" in text
+    assert "3.35 of 30 points counted" in text
+
+
+# --- Query count --------------------------------------------------------------------------------------
+
+
+def count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_page_uses_the_same_number_of_queries_for_1_and_many_cycles_and_activities(
+    client, reviewer, today, django_assert_num_queries
+):
+    small = certify(certified_on=datetime.date(2026, 1, 10))
+    record(small, datetime.date(2026, 2, 1))
+    client.get(ccp_url(small.member))  # warm the per-process caches (content types, ...)
+    with_one = count_queries(client, ccp_url(small.member))
+
+    large = certify(certified_on=datetime.date(2017, 1, 10))
+    for _ in range(3):
+        earn_capped_points_and_roll(large)
+    services.cycle_attest(
+        cycle=open_cycle(large), signed_name=large.member.full_name, today=TODAY, user=large.member.user
+    )
+    for day in range(40):
+        record(large, datetime.date(2026, 1, 11) + datetime.timedelta(days=day))
+
+    with django_assert_num_queries(with_one):
+        response = client.get(ccp_url(large.member))
+    text = page_text(response)
+    assert text.count("Closed: compliant 35 / 30") == 3
+    assert text.count("Course no. ") == 40
