@@ -236,10 +236,12 @@ class Activity(models.Model):
         units = Fraction(self.quantity or Decimal(0))
         return units * Fraction(2, 3) if self.quantity_unit == self.QuantityUnit.QUARTER else units
 
+    CRITERIA = ("helps_job", "advances_knowledge", "prepares_advancement")
+
     @property
     def criteria(self) -> list[str]:
-        fields = ("helps_job", "advances_knowledge", "prepares_advancement")
-        return [str(self._meta.get_field(name).verbose_name) for name in fields if getattr(self, name)]
+        labels = {field.name: str(field.verbose_name) for field in Activity._meta.fields}
+        return [labels[name] for name in self.CRITERIA if getattr(self, name)]
 
     def facts(self) -> rules.ActivityFacts:
         return rules.ActivityFacts(
