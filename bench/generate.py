@@ -2,6 +2,10 @@
 
 Rows are written with bulk_create (not the services) because this is test data at volume; the status
 fields are then filled by the real daily job, which is what the benchmarks measure.
+
+With --open-cycles-ending DAY every CCP-required certification without an open cycle gets one ending on DAY
+(its number is the anchor's cycle containing DAY, so the next cycle a roll opens is the real one), with
+0 to --activities-max contact-hour activities inside it and a few attestations: about half are compliant.
 """
 
 import argparse
@@ -12,11 +16,15 @@ import time
 import _setup  # noqa: F401
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
+from ccp.models import Activity, ActivityCategory, Attestation, Cycle
 from members import rules
 from members.models import Certification, Credential, Member, User
 
 CHUNK = 5000
+ATTESTED_SHARE = 0.05  # of the cycles without activities
 
 
 def generate(certifications: int, seed: int) -> None:
@@ -68,16 +76,101 @@ def generate(certifications: int, seed: int) -> None:
             break
 
 
+def _cycle_rows(certification: dict, end_on: datetime.date) -> Cycle | None:
+    anchor = certification["reinstated_on"] or certification["certified_on"]
+    if anchor >= end_on:
+        return None
+    bounds = rules.cycle_containing(anchor, end_on)
+    assert bounds is not None
+    return Cycle(
+        certification_id=certification["pk"],
+        anchor_on=anchor,
+        number=bounds.number,
+        start_on=max(anchor, rules.add_years(end_on + rules.ONE_DAY, -rules.CYCLE_YEARS)),
+        end_on=end_on,
+    )
+
+
+def _activities(rng: random.Random, cycle: Cycle, category: ActivityCategory, most: int) -> list[Activity]:
+    days = (cycle.end_on - cycle.start_on).days
+    return [
+        Activity(
+            certification_id=cycle.certification_id,
+            category=category,
+            title=f"Bench course {n}",
+            completed_on=cycle.start_on + datetime.timedelta(days=rng.randint(0, days)),
+            quantity=rng.randint(4, 16),
+            helps_job=True,
+        )
+        for n in range(rng.randint(0, most))
+    ]
+
+
+def generate_cycles(end_on: datetime.date, *, seed: int, activities_max: int) -> int:
+    """An open cycle ending on `end_on` for every CCP-required certification that has none."""
+    rng = random.Random(seed)
+    category = ActivityCategory.objects.get(code="professional-education")
+    certifications = (
+        Certification.objects.filter(
+            Q(certified_on__gte=rules.CCP_ORIGINAL_CUTOFF) | Q(reinstated_on__gte=rules.CCP_REINSTATED_CUTOFF)
+        )
+        .exclude(cycles__state=Cycle.State.OPEN)
+        .order_by("pk")
+        .values("pk", "certified_on", "reinstated_on", "member__user_id", "member__first_name")
+    )
+    rows = list(certifications)
+    made = 0
+    for offset in range(0, len(rows), CHUNK):
+        chunk = rows[offset : offset + CHUNK]
+        with transaction.atomic():
+            cycles = Cycle.objects.bulk_create(
+                cycle for cycle in (_cycle_rows(row, end_on) for row in chunk) if cycle is not None
+            )
+            users = {row["pk"]: row for row in chunk}
+            activities, attestations = [], []
+            for cycle in cycles:
+                claimed = _activities(rng, cycle, category, activities_max)
+                activities += claimed
+                if not claimed and rng.random() < ATTESTED_SHARE:
+                    row = users[cycle.certification_id]
+                    attestations.append(
+                        Attestation(
+                            cycle=cycle,
+                            signed_name=f"{row['member__first_name']} Bench",
+                            statement="I attest that I earned the required CCP points (bench data).",
+                            signed_on=end_on - datetime.timedelta(days=30),
+                            signed_at=timezone.now(),
+                            signed_by_id=row["member__user_id"],
+                        )
+                    )
+            Activity.objects.bulk_create(activities)
+            Attestation.objects.bulk_create(attestations)
+            made += len(cycles)
+    return made
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--certifications", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--open-cycles-ending",
+        metavar="YYYY-MM-DD",
+        help="Then give CCP-required certifications open cycles.",
+    )
+    parser.add_argument("--activities-max", type=int, default=6, help="Activities per open cycle: 0 to this.")
     args = parser.parse_args()
     began = time.perf_counter()
-    generate(args.certifications, args.seed)
+    if args.certifications:
+        generate(args.certifications, args.seed)
+    if args.open_cycles_ending:
+        end_on = datetime.date.fromisoformat(args.open_cycles_ending)
+        generate_cycles(end_on, seed=args.seed, activities_max=args.activities_max)
     print(
         f"generated in {time.perf_counter() - began:.1f}s: {Member.objects.count()} members, "
-        f"{Certification.objects.count()} certifications"
+        f"{Certification.objects.count()} certifications, "
+        f"{Cycle.objects.filter(state=Cycle.State.OPEN).count()} open cycles, "
+        f"{Activity.objects.count()} activities, {Attestation.objects.count()} attestations"
     )
 
 

@@ -6,6 +6,7 @@ from celery import shared_task
 
 from amtportal import clock
 from ccp import services
+from ccp.services.notices import ccp_compliance_notices_send
 
 
 def _day(day: str | None) -> datetime.date:
@@ -25,3 +26,8 @@ def roll_cycles(day: str | None = None) -> str:
 @shared_task(name="ccp.tasks.open_missing_cycles")
 def open_missing_cycles(day: str | None = None) -> int:
     return services.cycles_open_missing(today=_day(day))
+
+
+@shared_task(name="ccp.tasks.send_compliance_notices")
+def send_compliance_notices(day: str | None = None) -> int:
+    return ccp_compliance_notices_send(today=_day(day))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from amtportal.bulk import bulk_update_rows
 from ccp import rules, selectors
 from ccp.models import Activity, Cycle
 from members import rules as member_rules
@@ -121,19 +122,39 @@ def _locked_open_cycles(ids: list[int]) -> list[Cycle]:
     )
 
 
-def _results(cycles: list[Cycle], today: datetime.date, categories) -> dict[int, rules.ComplianceResult]:
-    """The compliance of many cycles with one query for all their activities."""
-    activities: dict[int, list] = defaultdict(list)
-    certification_ids = {cycle.certification_id for cycle in cycles}
-    for activity in Activity.objects.filter(certification_id__in=certification_ids).order_by("pk"):
-        activities[activity.certification_id].append(activity.facts())
+def _touches(activity: Activity, window: rules.Window) -> bool:
+    """Whether the activity's dates touch the window (as `selectors.activities_overlapping`)."""
+    if activity.completed_on is not None:
+        return window.contains(activity.completed_on)
+    assert activity.period_start is not None
+    return activity.period_start <= window.end and (
+        activity.period_end is None or activity.period_end >= window.start
+    )
+
+
+def cycles_compliance(
+    cycles: list[Cycle], *, today: datetime.date, categories: list[rules.CategoryRule]
+) -> dict[int, rules.ComplianceResult]:
+    """The live compliance of many cycles (certification__credential loaded) with one query for the
+    activities whose dates touch any of their windows; each cycle is evaluated on those touching its own."""
+    if not cycles:
+        return {}
+    start, end = min(cycle.start_on for cycle in cycles), max(cycle.end_on for cycle in cycles)
+    dated = Q(completed_on__gte=start, completed_on__lte=end)
+    period = Q(period_start__lte=end) & (Q(period_end__isnull=True) | Q(period_end__gte=start))
+    activities: dict[int, list[Activity]] = defaultdict(list)
+    claims = Activity.objects.filter(
+        dated | period, certification_id__in={c.certification_id for c in cycles}
+    )
+    for activity in claims.order_by("pk"):
+        activities[activity.certification_id].append(activity)
     return {
         cycle.pk: rules.evaluate(
             window=cycle.window,
             today=today,
             required=cycle.certification.credential.ccp_points_required,
             rules=categories,
-            activities=activities[cycle.certification_id],
+            activities=[a.facts() for a in activities[cycle.certification_id] if _touches(a, cycle.window)],
         )
         for cycle in cycles
     }
@@ -141,7 +162,7 @@ def _results(cycles: list[Cycle], today: datetime.date, categories) -> dict[int,
 
 def _roll_chunk(ids: list[int], *, today: datetime.date, categories, report: RollReport) -> None:
     cycles = _locked_open_cycles(ids)
-    results = _results(cycles, today, categories)
+    results = cycles_compliance(cycles, today=today, categories=categories)
     outcomes, next_cycles = [], []
     for cycle in cycles:
         result = results[cycle.pk]
@@ -158,7 +179,7 @@ def _roll_chunk(ids: list[int], *, today: datetime.date, categories, report: Rol
             _close(cycle, result, state=Cycle.State.NONCOMPLIANT, today=today)
             outcomes.append(member_services.CcpOutcome(cycle.certification_id, failed_cycle_end=cycle.end_on))
             report.noncompliant += 1
-    Cycle.objects.bulk_update(cycles, CLOSE_FIELDS, batch_size=100)
+    bulk_update_rows(Cycle, cycles, CLOSE_FIELDS)
     Cycle.objects.bulk_create(next_cycles)
     member_services.certifications_record_ccp_outcomes(
         outcomes=outcomes, today=today, source="daily cycle roll"
@@ -204,10 +225,10 @@ def cycles_close_inactive(*, today: datetime.date, chunk_size: int = 500) -> Rol
                 for c in _locked_open_cycles(ids[start : start + chunk_size])
                 if c.certification.status not in CYCLE_STATUSES
             ]
-            results = _results(cycles, today, categories)
+            results = cycles_compliance(cycles, today=today, categories=categories)
             for cycle in cycles:
                 _close(cycle, results[cycle.pk], state=Cycle.State.INACTIVE, today=today)
-            Cycle.objects.bulk_update(cycles, CLOSE_FIELDS, batch_size=100)
+            bulk_update_rows(Cycle, cycles, CLOSE_FIELDS)
             report.inactive += len(cycles)
     return report
 
@@ -219,8 +240,10 @@ def compliant_through(certification: Certification, *, today: datetime.date) -> 
         result, _ = selectors.cycle_compliance(current, today=today)
         if selectors.cycle_is_compliant(current, result):
             return current.end_on
-    latest = (
-        Cycle.objects.filter(certification=certification, state=Cycle.State.COMPLIANT)
+    latest = (  # cycles of an earlier anchor date ended before a reinstatement: they no longer count
+        Cycle.objects.filter(
+            certification=certification, anchor_on=certification.anchor_date, state=Cycle.State.COMPLIANT
+        )
         .order_by("-end_on")
         .first()
     )

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from amtportal import clock
+from amtportal.bulk import bulk_update_rows
 from members import rules
 from members.models import Certification, CertificationPolicy, Credential, Member, StatusChange, User
 
@@ -84,8 +85,7 @@ def _store_statuses(
             dirty.append(certification)
         if change:
             changes.append(change)
-    # Small batches: bulk_update writes a CASE per field whose cost grows with the batch.
-    Certification.objects.bulk_update(dirty, STATUS_FIELDS, batch_size=100)
+    bulk_update_rows(Certification, dirty, STATUS_FIELDS)
     StatusChange.objects.bulk_create(changes)
     return len(changes)
 
@@ -127,9 +127,7 @@ def certifications_record_ccp_outcomes(
             certification.ccp_compliant_through = outcome.compliant_through
         if outcome.failed_cycle_end:
             certification.ccp_failed_on = outcome.failed_cycle_end + rules.ONE_DAY
-    Certification.objects.bulk_update(
-        certifications, ["ccp_compliant_through", "ccp_failed_on"], batch_size=100
-    )
+    bulk_update_rows(Certification, certifications, ["ccp_compliant_through", "ccp_failed_on"])
     grace_days = CertificationPolicy.current().grace_days
     return _store_statuses(certifications, today=today, grace_days=grace_days, source=source)
 
