@@ -21,7 +21,7 @@ def _beat_schedule():
     return {
         f"daily: {job.name}": {
             "task": job.task,
-            "schedule": crontab(hour=2, minute=10 * position),
+            "schedule": crontab(hour=2 + (10 * position) // 60, minute=(10 * position) % 60),
             "options": {"expires": 20 * 60 * 60},
         }
         for position, job in enumerate(DAILY_JOBS)

@@ -14,6 +14,7 @@ DAILY_JOBS: list[DailyJob] = [
     DailyJob("close cycles of inactive certifications", "ccp.tasks.close_inactive_cycles"),
     DailyJob("roll cycles", "ccp.tasks.roll_cycles"),
     DailyJob("open missing cycles", "ccp.tasks.open_missing_cycles"),
+    DailyJob("refresh CCP compliance", "ccp.tasks.refresh_compliance"),
     DailyJob("CCP compliance notices", "ccp.tasks.send_compliance_notices"),
     DailyJob("deliver pending notices", "members.tasks.deliver_pending_notices"),
 ]

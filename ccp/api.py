@@ -56,7 +56,8 @@ from ccp.services.online import OnlineCompletionError, completion_values, online
 
 WINDOW_SECONDS = 300
 MAX_COMPLETIONS = 500
-STATUS_BY_CODE = {"invalid": 400, "member_not_found": 404}  # other refusals are 422
+# Other refusals are 422; "configuration" (the online-CE category is missing) is the portal's fault: 503.
+STATUS_BY_CODE = {"invalid": 400, "member_not_found": 404, "configuration": 503}
 
 
 class ApiError(Exception):

@@ -4,6 +4,7 @@ from fractions import Fraction
 from pathlib import PurePath
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -62,6 +63,11 @@ class CcpPolicy(models.Model):
 
     notice_days = models.CharField(
         max_length=50,
+        validators=[
+            RegexValidator(
+                r"^\s*\d+(\s*,\s*\d+)*\s*$", "Give whole numbers of days separated by commas, e.g. 180,90,30."
+            )
+        ],
         default="180,90,30",
         help_text="Days before a cycle ends when members short of points get a notice, comma-separated.",
     )
@@ -76,7 +82,9 @@ class CcpPolicy(models.Model):
 
     @property
     def notice_steps(self) -> list[int]:
-        return sorted({int(part) for part in self.notice_days.split(",") if part.strip()}, reverse=True)
+        return sorted(
+            {int(part) for part in self.notice_days.split(",") if part.strip().isdigit()}, reverse=True
+        )
 
     @classmethod
     def current(cls) -> "CcpPolicy":

@@ -115,7 +115,7 @@ def activity_categories() -> QuerySet[ActivityCategory]:
     return ActivityCategory.objects.all()
 
 
-def cycle_locks(cycle: Cycle, activity: Activity) -> bool:
+def cycle_locks(cycle: Cycle, activity: Activity, today: datetime.date | None = None) -> bool:
     """Whether `cycle` locks `activity`: a cycle under audit locks what its dates touch; a closed cycle locks
     what counted in its stored result (a period recorded after it closed never counted for it)."""
     first, last = activity.first_day, activity.last_day or datetime.date.max
@@ -124,16 +124,20 @@ def cycle_locks(cycle: Cycle, activity: Activity) -> bool:
     if cycle.under_audit:
         return True
     if cycle.is_open:
-        return False
+        return today is not None and cycle.end_on < today  # ended, closed by tonight's roll
     if not cycle.closing_result:
         return True
     counted = cycle.closing_result.get("activities", {}).get(str(activity.pk))
     return bool(counted and counted.get("counts"))
 
 
-def locked_activity_ids(activities: list[Activity], cycles: list[Cycle]) -> set[int]:
+def locked_activity_ids(
+    activities: list[Activity], cycles: list[Cycle], today: datetime.date | None = None
+) -> set[int]:
     """The activities that can no longer change, on the certification's cycles already loaded."""
-    return {activity.pk for activity in activities if any(cycle_locks(cycle, activity) for cycle in cycles)}
+    return {
+        activity.pk for activity in activities if any(cycle_locks(cycle, activity, today) for cycle in cycles)
+    }
 
 
 @dataclass(frozen=True)
@@ -271,7 +275,7 @@ def cycle_report(cycle: Cycle, *, today: datetime.date, cycles: list[Cycle]) -> 
     are locked."""
     if cycle.is_open or cycle.closing_result is None:
         result, activities = cycle_compliance(cycle, today=today)
-        return _live_report(cycle, today, locked_activity_ids(activities, cycles), activities, result)
+        return _live_report(cycle, today, locked_activity_ids(activities, cycles, today), activities, result)
     activities = list(activities_overlapping(cycle.certification_id, cycle.window))
     return _frozen_report(cycle, locked_activity_ids(activities, cycles), activities)
 

@@ -101,7 +101,7 @@ def _cycle_row(cycle: Cycle, *, today: datetime.date, categories: list[rules.Cat
     )
 
 
-@staff_required("members.search_members")
+@staff_required("ccp.view_cycle")
 @require_http_methods(["GET"])
 def member_ccp(request, member_number):
     member = _member_with_cycles(member_number)

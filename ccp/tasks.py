@@ -31,3 +31,8 @@ def open_missing_cycles(day: str | None = None) -> int:
 @shared_task(name="ccp.tasks.send_compliance_notices")
 def send_compliance_notices(day: str | None = None) -> int:
     return ccp_compliance_notices_send(today=_day(day))
+
+
+@shared_task(name="ccp.tasks.refresh_compliance")
+def refresh_compliance(day: str | None = None) -> int:
+    return services.cycles_refresh_compliance(today=_day(day))

@@ -10,14 +10,13 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.dateformat import format as format_date
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from amtportal import clock
 from ccp import selectors, services
 from ccp.forms import ActivityForm, AttestationForm, DocumentForm
-from ccp.services.activities import ATTESTATION_STATEMENT, is_locked
+from ccp.services.activities import attestation_statement, is_locked
 from members import selectors as member_selectors
 
 
@@ -142,7 +141,9 @@ def activity_edit(request, activity_pk):
             messages.success(request, f"Activity saved: {form.cleaned_data['title'].strip()}.")
             return redirect("ccp:certification", activity.certification_id)
     context = {"form": form, "certification": activity.certification, "activity": activity}
-    return render(request, "ccp/activity_form.html", {**context, "locked": is_locked(activity)})
+    return render(
+        request, "ccp/activity_form.html", {**context, "locked": is_locked(activity, clock.today())}
+    )
 
 
 @login_required
@@ -159,7 +160,7 @@ def activity_remove(request, activity_pk):
         else:
             messages.success(request, f"Activity removed: {activity.title}.")
             return redirect("ccp:certification", activity.certification_id)
-    context = {"activity": activity, "errors": errors, "locked": is_locked(activity)}
+    context = {"activity": activity, "errors": errors, "locked": is_locked(activity, clock.today())}
     return render(request, "ccp/activity_remove.html", context)
 
 
@@ -206,16 +207,6 @@ def document_download(request, document_pk):
     )
 
 
-def _statement(cycle) -> str:
-    credential = cycle.certification.credential
-    return ATTESTATION_STATEMENT.format(
-        points=f"{credential.ccp_points_required.normalize():f}",
-        credential=credential.code,
-        start=format_date(cycle.start_on, "F j, Y"),
-        end=format_date(cycle.end_on, "F j, Y"),
-    )
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def attest(request, cycle_pk):
@@ -236,4 +227,8 @@ def attest(request, cycle_pk):
                 request, "Your attestation is recorded: this cycle is compliant (subject to audit)."
             )
             return redirect("ccp:certification", cycle.certification_id)
-    return render(request, "ccp/attest.html", {"cycle": cycle, "form": form, "statement": _statement(cycle)})
+    return render(
+        request,
+        "ccp/attest.html",
+        {"cycle": cycle, "form": form, "statement": attestation_statement(cycle, clock.today())},
+    )

@@ -12,6 +12,7 @@ from ccp.services.cycles import (
     cycle_open_current,
     cycles_close_inactive,
     cycles_open_missing,
+    cycles_refresh_compliance,
     cycles_roll,
 )
 
@@ -25,5 +26,6 @@ __all__ = [
     "cycle_open_current",
     "cycles_close_inactive",
     "cycles_open_missing",
+    "cycles_refresh_compliance",
     "cycles_roll",
 ]

@@ -27,9 +27,9 @@ def overlapping_cycles(activity: Activity) -> list[Cycle]:
     return list(cycles.filter(end_on__gte=first))
 
 
-def is_locked(activity: Activity) -> bool:
+def is_locked(activity: Activity, today: datetime.date | None = None) -> bool:
     """Editable while every cycle it counts for is open and not under audit; locked after that."""
-    return any(selectors.cycle_locks(cycle, activity) for cycle in overlapping_cycles(activity))
+    return any(selectors.cycle_locks(cycle, activity, today) for cycle in overlapping_cycles(activity))
 
 
 def _check_dates(
@@ -81,6 +81,11 @@ def _check_cycle(certification: Certification, first: datetime.date, last: datet
     if cycle.under_audit:
         raise ValidationError(
             "Your current cycle is under audit: its activities are locked until the audit ends."
+        )
+    if cycle.end_on < today:  # ended, closed by tonight's roll: its result is decided on its own dates
+        raise ValidationError(
+            f"Your cycle ended on {_fmt(cycle.end_on)}: it is being closed, so nothing more can be "
+            "claimed in it."
         )
     if last < cycle.start_on:
         raise ValidationError(
@@ -140,7 +145,12 @@ def _validated(
     )
     first = values["completed_on"] or values["period_start"]
     last = values["completed_on"] or values["period_end"] or today
-    _check_cycle(values["certification"], first, last, today)
+    cycle = _check_cycle(values["certification"], first, last, today)
+    if category.accepted_through and max(first, cycle.start_on) > category.accepted_through:
+        raise ValidationError(
+            f"{category.name} is accepted only through {_fmt(category.accepted_through)}: none of this "
+            f"period falls in your current cycle (from {_fmt(cycle.start_on)}) before that date."
+        )
     if check_duplicate:  # completions posted by the platform are kept unique by their external id instead
         _check_duplicate(values, exclude_id)
     return values
@@ -184,8 +194,8 @@ def activity_record(
     return activity
 
 
-def _check_unlocked(activity: Activity) -> None:
-    if is_locked(activity):
+def _check_unlocked(activity: Activity, today: datetime.date) -> None:
+    if is_locked(activity, today):
         raise ValidationError(
             "This activity counts for a cycle that is closed or under audit: it can no longer be changed "
             "(documents can still be attached)."
@@ -196,7 +206,7 @@ def activity_update(*, activity: Activity, today: datetime.date, changed_by: Use
     with transaction.atomic():
         Certification.objects.select_for_update().get(pk=activity.certification_id)
         activity = Activity.objects.select_for_update().get(pk=activity.pk)
-        _check_unlocked(activity)
+        _check_unlocked(activity, today)
         values = {name: getattr(activity, name) for name in ACTIVITY_FIELDS}
         values.update({k: v for k, v in fields.items() if k in ACTIVITY_FIELDS})
         values["certification"] = activity.certification
@@ -204,7 +214,7 @@ def activity_update(*, activity: Activity, today: datetime.date, changed_by: Use
         for name in ACTIVITY_FIELDS:
             setattr(activity, name, values[name])
         activity.save()
-        _check_unlocked(activity)  # the new dates must not reach into a closed cycle either
+        _check_unlocked(activity, today)  # the new dates must not reach into a closed cycle either
         certification_report_compliance(certification=activity.certification, today=today, actor=changed_by)
     return activity
 
@@ -213,7 +223,7 @@ def activity_remove(*, activity: Activity, today: datetime.date, removed_by: Use
     with transaction.atomic():
         Certification.objects.select_for_update().get(pk=activity.certification_id)
         activity = Activity.objects.select_for_update().get(pk=activity.pk)
-        _check_unlocked(activity)
+        _check_unlocked(activity, today)
         files = [document.file for document in activity.documents.all()]
         certification = activity.certification
         activity.delete()
@@ -272,6 +282,18 @@ def activity_attach_document(*, activity: Activity, upload, uploaded_by: User) -
 
 # --- Attestation -------------------------------------------------------------------------------------
 
+
+def attestation_statement(cycle: Cycle, signed_on: datetime.date) -> str:
+    """What the member signs: points earned from the cycle's start up to the day of signing."""
+    credential = cycle.certification.credential
+    return ATTESTATION_STATEMENT.format(
+        points=f"{credential.ccp_points_required.normalize():f}",
+        credential=credential.code,
+        start=_fmt(cycle.start_on),
+        end=_fmt(min(signed_on, cycle.end_on)),
+    )
+
+
 ATTESTATION_STATEMENT = (
     "I attest that I earned at least {points} CCP points of qualifying continuing education for my "
     "{credential} certification between {start} and {end}, that each activity meets at least one of the "
@@ -292,8 +314,10 @@ def cycle_attest(*, cycle: Cycle, signed_name: str, today: datetime.date, user: 
             .select_related("certification__credential")
             .get(pk=cycle.pk)
         )
-        if not cycle.is_open or cycle.under_audit:
-            raise ValidationError("Only an open cycle that is not under audit can be attested.")
+        if not cycle.is_open or cycle.under_audit or cycle.end_on < today:
+            raise ValidationError(
+                "Only an open cycle that has not ended and is not under audit can be attested."
+            )
         if Attestation.objects.filter(cycle=cycle).exists():
             raise ValidationError("This cycle is already attested.")
         if _normalized(signed_name) not in {
@@ -303,16 +327,10 @@ def cycle_attest(*, cycle: Cycle, signed_name: str, today: datetime.date, user: 
             raise ValidationError(
                 {"signed_name": f"Type your full legal name as on your certification: {member.full_name}."}
             )
-        credential = cycle.certification.credential
         attestation = Attestation.objects.create(
             cycle=cycle,
             signed_name=" ".join(signed_name.split()),
-            statement=ATTESTATION_STATEMENT.format(
-                points=f"{credential.ccp_points_required.normalize():f}",
-                credential=credential.code,
-                start=_fmt(cycle.start_on),
-                end=_fmt(cycle.end_on),
-            ),
+            statement=attestation_statement(cycle, today),
             signed_on=today,
             signed_at=clock.now(),
             signed_by=user,

@@ -264,3 +264,31 @@ def certification_report_compliance(
             actor=actor,
             source="CCP points",
         )
+
+
+def cycles_refresh_compliance(*, today: datetime.date, chunk_size: int = 500) -> int:
+    """Daily: re-evaluate every open cycle, because compliance also changes without an edit (an ongoing
+    role adds days; an administrator changes a category), and report the changes to the members app so
+    "active through" stays right. Returns how many certifications changed."""
+    categories = selectors.category_rules()
+    ids = list(
+        Cycle.objects.filter(state=Cycle.State.OPEN, end_on__gte=today)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    changed = 0
+    for start in range(0, len(ids), chunk_size):
+        cycles = list(
+            Cycle.objects.filter(pk__in=ids[start : start + chunk_size])
+            .select_related("certification__credential", "attestation")
+            .order_by("pk")
+        )
+        results = cycles_compliance(cycles, today=today, categories=categories)
+        for cycle in cycles:
+            certification = cycle.certification
+            compliant = selectors.cycle_is_compliant(cycle, results[cycle.pk])
+            stored = certification.ccp_compliant_through
+            if compliant != (stored is not None and stored >= cycle.end_on):
+                certification_report_compliance(certification=certification, today=today)
+                changed += 1
+    return changed

@@ -626,3 +626,33 @@ def test_jobs_killed_part_way_and_run_again_reach_the_same_end_state(
         services.cycles_roll(today=ROLL_DAY, chunk_size=25)
         assert ccp_compliance_notices_send(today=ROLL_DAY, chunk_size=20) == 0
     assert end_state() == after
+
+
+def test_the_daily_refresh_moves_active_through_when_an_ongoing_role_completes_the_points(db):
+    """Given 25 contact hours and an ongoing organizational role since the cycle start, when the role's
+    days bring the cycle to 30 points without any edit, then the daily refresh makes the cycle compliant
+    for the members app: active through moves from the cycle's last day to the fee limit."""
+    from ccp.services import cycles_refresh_compliance
+
+    start = datetime.date(2022, 5, 14)
+    certification = make_certification(
+        certified_on=start, today=datetime.date(2022, 6, 1), paid_through=datetime.date(2026, 4, 30)
+    )
+    cycle = services.cycle_open_current(certification=certification, today=datetime.date(2022, 6, 1))
+    for code, fields in (
+        ("professional-education", {"completed_on": datetime.date(2022, 6, 1), "quantity": Decimal("25")}),
+        ("organizational-participation", {"period_start": start, "period_end": None}),
+    ):
+        services.activity_record(
+            certification=certification, today=datetime.date(2022, 6, 1), recorded_by=None,
+            category=ActivityCategory.objects.get(code=code), title=code, helps_job=True, **fields,
+        )  # fmt: skip
+    certification.refresh_from_db()
+    assert certification.active_through == cycle.end_on  # 25.04 of 30 points then
+
+    assert cycles_refresh_compliance(today=datetime.date(2025, 1, 1)) == 1  # 25 + 2 x 964/365 = 30.28
+
+    certification.refresh_from_db()
+    assert certification.ccp_compliant_through == cycle.end_on
+    assert certification.active_through == datetime.date(2026, 5, 31)
+    assert cycles_refresh_compliance(today=datetime.date(2025, 1, 1)) == 0

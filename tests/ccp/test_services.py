@@ -166,8 +166,26 @@ def test_a_date_after_the_open_cycle_ended_is_in_no_open_cycle(time_machine):
     # When she records a course completed today
     messages = refused(record, certification, completed_on=today, today=today)
 
-    # Then it lies in no open cycle
-    assert messages == ["This date is in no open cycle (your current cycle ends May 13, 2028)."]
+    # Then the ended cycle takes nothing more: its result is decided on its own dates
+    assert messages == [
+        "Your cycle ended on May 13, 2028: it is being closed, so nothing more can be claimed in it."
+    ]
+
+
+def test_employment_that_cannot_count_in_the_open_cycle_is_refused(time_machine):
+    """Given a cycle opened in 2025 (after the 2020-12-31 employment cutoff), when Ann records employment
+    ongoing since 2019, then it is refused with the dated rule: none of it could count in this cycle."""
+    move_to(time_machine, TODAY)
+    certification = ann_lee()
+
+    messages = refused(
+        record, certification, "employment", period_start=datetime.date(2019, 1, 1), period_end=None
+    )
+
+    assert messages[0].startswith(
+        "Employment verification (employment in the field) is accepted only through"
+    )
+    assert not Activity.objects.filter(certification=certification).exists()
 
 
 def test_a_certification_without_an_open_cycle_records_nothing(time_machine):
@@ -534,7 +552,7 @@ def test_a_cycle_under_audit_cannot_be_attested(today):
         user=certification.member.user,
     )
 
-    assert messages == ["Only an open cycle that is not under audit can be attested."]
+    assert messages == ["Only an open cycle that has not ended and is not under audit can be attested."]
 
 
 # --- Compliance reported to the members app ----------------------------------------------------------------

@@ -139,7 +139,7 @@ def test_the_page_shows_the_breakdown_by_category_and_what_a_cap_cut(client, rma
     assert "Total counted 15.00" in text
     assert (
         "Article 4 January 4, 2026 · Authorship of written work · 1 item 0.00 points of 5.00 claimed "
-        "Counted in part: category cap of 15 points reached: 0.00 of 5.00 count"
+        "Not counted: category cap of 15 points reached: 0.00 of 5.00 count"
     ) in text
 
 
@@ -523,7 +523,7 @@ def test_an_attestation_with_a_wrong_name_is_refused(client, rma, today):
     page = page_text(client.get(reverse("ccp:attest", args=[cycle.pk])))
     assert (
         "I attest that I earned at least 30 CCP points of qualifying continuing education for my RMA "
-        "certification between May 14, 2025 and May 13, 2028"
+        "certification between May 14, 2025 and March 2, 2026"
     ) in page
     assert "Type your full legal name" in page
 
