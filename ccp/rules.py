@@ -162,6 +162,9 @@ def _evaluate_activity(
         first, last = part
         days = days_inclusive(first, last)
         points = round_points(Fraction(days, DAYS_PER_YEAR) * Fraction(rule.points_per_unit))
+        # What the member claims in this cycle: the part inside the window, before a dated rule cuts it.
+        in_window = days_inclusive(max(activity.period_start, window.start), min(whole_end, window.end))
+        raw = round_points(Fraction(in_window, DAYS_PER_YEAR) * Fraction(rule.points_per_unit))
         reason = ""
         if days < whole_days:
             reason = f"{days} of {whole_days} days count ({_fmt(first)} to {_fmt(last)})"

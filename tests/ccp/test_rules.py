@@ -775,3 +775,24 @@ def test_window_contains_its_first_and_last_day_only():
     assert not W.contains(W.start - ONE_DAY)
     assert not W.contains(W.end + ONE_DAY)
     assert add_years(W.start, 3) - ONE_DAY == W.end
+
+
+@pytest.mark.parametrize(
+    ("period_start", "period_end", "claimed", "counted"),
+    [
+        pytest.param(D(2020, 7, 1), D(2021, 6, 30), "4.00", "2.02", id="straddling-the-cutoff"),
+        pytest.param(D(2018, 1, 1), D(2020, 6, 30), "4.01", "4.01", id="started-before-the-cycle"),
+    ],
+)
+def test_a_period_claims_only_its_days_inside_the_cycle(period_start, period_end, claimed, counted):
+    """Given an employment period in the cycle 2019-07-01..2022-06-30, then what it claims in this cycle is
+    its days inside the cycle (before the dated rule cuts them), so "x of y claimed" reads true."""
+    result = evaluate(
+        window=Window(D(2019, 7, 1), D(2022, 6, 30)),
+        today=D(2022, 7, 15),
+        required=Decimal(30),
+        rules=RULES,
+        activities=[ActivityFacts(1, EMP, 1, period_start=period_start, period_end=period_end)],
+    ).activities[1]
+
+    assert (result.raw_points, result.counted_points) == (Decimal(claimed), Decimal(counted))
