@@ -10,7 +10,7 @@ from django.db import transaction
 from amtportal import clock
 from ccp import selectors
 from ccp.models import Activity, ActivityCategory, ActivityDocument, Attestation, CcpPolicy, Cycle
-from ccp.services.cycles import certification_report_compliance, cycle_open_current
+from ccp.services.cycles import CYCLE_STATUSES, certification_report_compliance, cycle_open_current
 from members.models import Certification, User
 
 
@@ -314,6 +314,8 @@ def cycle_attest(*, cycle: Cycle, signed_name: str, today: datetime.date, user: 
             .select_related("certification__credential")
             .get(pk=cycle.pk)
         )
+        if cycle.certification.status not in CYCLE_STATUSES:
+            raise ValidationError("This certification is not active: its cycle can no longer be attested.")
         if not cycle.is_open or cycle.under_audit or cycle.end_on < today:
             raise ValidationError(
                 "Only an open cycle that has not ended and is not under audit can be attested."

@@ -555,6 +555,25 @@ def test_a_cycle_under_audit_cannot_be_attested(today):
     assert messages == ["Only an open cycle that has not ended and is not under audit can be attested."]
 
 
+def test_a_certification_that_failed_an_audit_cannot_attest_before_its_cycle_is_closed(today):
+    """Given Ann's audit failed today (Non-compliant, the cycle still open until tonight's job), when she
+    tries to attest, then it is refused: the way back is recertification."""
+    from members import services as member_services
+
+    certification = ann_lee()
+    cycle = open_cycle(certification)
+    member_services.certification_record_audit_failure(
+        certification=certification, failed_on=today, today=today, actor=None, source="test"
+    )
+
+    messages = refused(
+        services.cycle_attest, cycle=cycle, signed_name="Ann Lee", today=today, user=certification.member.user
+    )
+
+    assert messages == ["This certification is not active: its cycle can no longer be attested."]
+    assert not Attestation.objects.exists()
+
+
 # --- Compliance reported to the members app ----------------------------------------------------------------
 
 
