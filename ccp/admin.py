@@ -9,26 +9,15 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
+from amtportal.admin_helpers import ReadOnly, ReadOnlyAdmin
 from ccp.models import Activity, ActivityCategory, ActivityDocument, ApiClient, Attestation, CcpPolicy, Cycle
+from ccp.services.activities import ACTIVITY_FIELDS
 
 RULE_CHANGE_NOTE = (
     "A change applies to open cycles only (their points are recomputed at once); closed cycles keep the "
     "result stored when they closed. A dated rule that changes later (e.g. a new “accepted through” date "
     "for some activities only) is a new category, not an edit of this one."
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Shown to administrators, never written here: the services keep these rows consistent."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ActivityCategory)
@@ -86,18 +75,10 @@ class CcpPolicyAdmin(admin.ModelAdmin):
         return False
 
 
-class AttestationInline(admin.StackedInline):
+class AttestationInline(ReadOnly, admin.StackedInline):
     model = Attestation
-    extra = 0
-    can_delete = False
     fields = ["signed_name", "signed_on", "signed_at", "signed_by", "statement"]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Cycle)
@@ -140,18 +121,10 @@ class CycleAdmin(ReadOnlyAdmin):
         return format_html("<pre>{}</pre>", json.dumps(cycle.closing_result, indent=2))
 
 
-class ActivityDocumentInline(admin.TabularInline):
+class ActivityDocumentInline(ReadOnly, admin.TabularInline):
     model = ActivityDocument
-    extra = 0
-    can_delete = False
     fields = ["download", "content_type", "size", "uploaded_at", "uploaded_by"]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Document")
     def download(self, document: ActivityDocument):
@@ -181,17 +154,7 @@ class ActivityAdmin(ReadOnlyAdmin):
     inlines = [ActivityDocumentInline]
     readonly_fields = [
         "certification",
-        "category",
-        "title",
-        "provider",
-        "completed_on",
-        "period_start",
-        "period_end",
-        "quantity",
-        "quantity_unit",
-        "helps_job",
-        "advances_knowledge",
-        "prepares_advancement",
+        *ACTIVITY_FIELDS,
         "source",
         "external_id",
         "recorded_by",

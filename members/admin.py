@@ -6,6 +6,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 
 from amtportal import clock
+from amtportal.admin_helpers import ReadOnly, ReadOnlyAdmin
 from members import services
 from members.models import (
     Certification,
@@ -75,15 +76,10 @@ class MemberAddForm(forms.ModelForm):
         return email
 
 
-class CertificationInline(admin.TabularInline):
+class CertificationInline(ReadOnly, admin.TabularInline):
     model = Certification
-    extra = 0
-    can_delete = False
     fields = ["credential", "certified_on", "reinstated_on", "paid_through", "status", "active_through"]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Member)
@@ -177,19 +173,10 @@ class CertificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(StatusChange)
-class StatusChangeAdmin(admin.ModelAdmin):
+class StatusChangeAdmin(ReadOnlyAdmin):
     list_display = ["certification", "from_status", "to_status", "effective_on", "source", "changed_by"]
     list_filter = ["to_status", "source"]
     list_select_related = ["certification__member", "certification__credential", "changed_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ProfileChange)
