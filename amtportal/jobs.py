@@ -10,11 +10,16 @@ class DailyJob:
 
 
 DAILY_JOBS: list[DailyJob] = [
+    # A card payment whose webhook was lost counts before today's statuses are derived.
+    DailyJob("reconcile card payments", "billing.tasks.reconcile_card_payments"),
     DailyJob("update statuses", "members.tasks.refresh_statuses"),
     DailyJob("close cycles of inactive certifications", "ccp.tasks.close_inactive_cycles"),
     DailyJob("roll cycles", "ccp.tasks.roll_cycles"),
     DailyJob("open missing cycles", "ccp.tasks.open_missing_cycles"),
     DailyJob("refresh CCP compliance", "ccp.tasks.refresh_compliance"),
     DailyJob("CCP compliance notices", "ccp.tasks.send_compliance_notices"),
+    DailyJob("issue renewal invoices", "billing.tasks.issue_invoices"),
+    DailyJob("send renewal notices", "billing.tasks.send_renewal_notices"),
+    DailyJob("mail batch", "billing.tasks.build_mail_batch"),
     DailyJob("deliver pending notices", "members.tasks.deliver_pending_notices"),
 ]

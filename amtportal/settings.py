@@ -165,6 +165,20 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Domain used in Message-IDs and in links sent by e-mail and post.
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 PORTAL_NAME = env("PORTAL_NAME", default="AMT Member Portal")
+# The return address printed on letters (lines separated by "|") and letters per print file of a mail batch.
+MAIL_SENDER = env(
+    "MAIL_SENDER", default="American Medical Technologists|Member Services|PO Box 1000|Springfield, IL 62701"
+).split("|")
+MAIL_BATCH_PART_SIZE = env.int("MAIL_BATCH_PART_SIZE", default=500)
+
+# Stripe. The embedded default is a localstripe on this machine (`make run` starts it): test mode, where the
+# pay page offers test cards. With real keys the page uses Stripe.js and the webhook secret Stripe gives.
+STRIPE_API_BASE = env(
+    "STRIPE_API_BASE", default="http://127.0.0.1:8420" if DEBUG else "https://api.stripe.com"
+)
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_localstripe" if DEBUG else "")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="pk_test_localstripe" if DEBUG else "")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_localstripe" if DEBUG else "")
 INVITATION_TIMEOUT_DAYS = env.int("INVITATION_TIMEOUT_DAYS", default=14)
 
 # Public "Check your status": lookups per client address in a window of seconds.

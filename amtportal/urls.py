@@ -15,4 +15,5 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("members.urls")),
     path("", include("ccp.urls")),
+    path("", include("billing.urls")),
 ]

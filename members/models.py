@@ -278,6 +278,7 @@ class Notice(models.Model):
         PENDING = "pending", "Pending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"  # no longer true (e.g. the invoice was paid) before it left
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="notices")
     kind = models.CharField(max_length=50)
@@ -293,11 +294,17 @@ class Notice(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Letters: the day's mail batch that printed it (sent) or listed it as an exception (failed).
+    mail_batch = models.ForeignKey(
+        "MailBatch", null=True, blank=True, on_delete=models.PROTECT, related_name="letters"
+    )
+    batch_sequence = models.PositiveIntegerField(null=True, blank=True, help_text="Page in the batch.")
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["member", "kind", "key", "channel"], name="one_notice_per_key"),
+            models.UniqueConstraint(fields=["mail_batch", "batch_sequence"], name="one_letter_per_page"),
         ]
         indexes = [models.Index(fields=["state", "channel"])]
 
@@ -308,3 +315,48 @@ class Notice(models.Model):
     def message_id(self) -> str:
         domain = settings.PORTAL_BASE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
         return f"<{self.message_uuid}@{domain}>"
+
+
+class MailBatch(models.Model):
+    """The day's postal letters for the mail house: print-ready PDF parts and a CSV manifest.
+
+    One row per day: rerunning the day rebuilds this batch, it never makes a second one. Letters written
+    after `cutoff` wait for the next day's batch, so a batch that was printed does not change.
+    """
+
+    day = models.DateField(unique=True)
+    cutoff = models.DateTimeField(help_text="Letters written before this moment belong to this batch.")
+    letter_count = models.PositiveIntegerField(default=0)
+    exception_count = models.PositiveIntegerField(default=0)
+    manifest = models.CharField(max_length=200, blank=True, help_text="Storage name of the CSV manifest.")
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name_plural = "mail batches"
+        permissions = [("download_mailbatch", "Can download mail batches and see their exceptions")]
+
+    def __str__(self):
+        return f"Mail batch {self.day:%Y-%m-%d}"
+
+
+class MailBatchPart(models.Model):
+    """One print file of a batch: letters first_sequence .. first_sequence + letter_count - 1."""
+
+    batch = models.ForeignKey(MailBatch, on_delete=models.CASCADE, related_name="parts")
+    number = models.PositiveIntegerField()
+    first_sequence = models.PositiveIntegerField()
+    letter_count = models.PositiveIntegerField()
+    pdf = models.CharField(max_length=200, help_text="Storage name of the PDF.")
+    pdf_bytes = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["batch", "number"]
+        constraints = [models.UniqueConstraint(fields=["batch", "number"], name="one_part_number_per_batch")]
+
+    def __str__(self):
+        return f"{self.batch} part {self.number}"
+
+    @property
+    def last_sequence(self) -> int:
+        return self.first_sequence + self.letter_count - 1

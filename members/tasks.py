@@ -31,6 +31,12 @@ def deliver_notice(self, notice_id: int) -> bool:
     return sent
 
 
+@shared_task(name="members.tasks.deliver_notices")
+def deliver_notices(notice_ids: list[int]) -> int:
+    """Send a chunk's e-mails; one that fails stays failed for the daily catch-up job."""
+    return sum(services.notice_deliver(notice_id=pk) for pk in notice_ids)
+
+
 @shared_task(name="members.tasks.deliver_pending_notices")
 def deliver_pending_notices(day: str | None = None) -> int:
     return services.notices_deliver_pending()

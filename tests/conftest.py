@@ -4,6 +4,7 @@ import time
 import pytest
 from django.apps import apps
 
+from billing import seeding as billing_seeding
 from ccp import seeding as ccp_seeding
 from members import seeding
 
@@ -16,6 +17,7 @@ def seeded(db):
     flushed by transactional tests (live_server, the Celery worker test), so those re-seed through this."""
     seeding.seed_all(apps)
     ccp_seeding.seed_all(apps)
+    billing_seeding.seed_all(apps)
 
 
 def totp_code(secret: str, at: float | None = None) -> str:

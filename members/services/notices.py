@@ -6,6 +6,8 @@ the same message with the same Message-ID, it never loses it.
 """
 
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -67,13 +69,72 @@ def notice_letter_enqueue(*, member: Member, kind: str, key: str, template: str,
     return notice
 
 
+@dataclass
+class NoticeDraft:
+    """A message to write to the outbox in bulk (`notices_enqueue`)."""
+
+    member: Member
+    kind: str
+    key: str
+    channel: str
+    template: str
+    context: dict = field(default_factory=dict)
+
+    def build(self) -> Notice:
+        subject, text, html = _render(self.template, {"member": self.member, **self.context})
+        email = self.channel == Notice.Channel.EMAIL
+        return Notice(
+            member=self.member,
+            kind=self.kind,
+            key=self.key,
+            channel=self.channel,
+            recipient=self.member.user.email if email else "\n".join(self.member.address_lines),
+            subject=subject,
+            body_text=text,
+            body_html=html,
+        )
+
+
+def notices_enqueue(drafts: Iterable[NoticeDraft]) -> list[int]:
+    """Write many messages at once (a job's chunk); a key already in the outbox is skipped, not rewritten.
+
+    Returns the ids of the rows written now. Their e-mails are queued for delivery when the caller's
+    transaction commits; letters stay pending for the day's mail batch.
+    """
+    from members.tasks import deliver_notices
+
+    rows = [draft.build() for draft in drafts]
+    if not rows:
+        return []
+    Notice.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    # Rows that lost to an existing key were not inserted: their generated message_uuid is not stored.
+    written = Notice.objects.filter(message_uuid__in=[row.message_uuid for row in rows]).values_list(
+        "pk", "channel"
+    )
+    ids = [pk for pk, _ in written]
+    emails = sorted(pk for pk, channel in written if channel == Notice.Channel.EMAIL)
+    if emails:
+        transaction.on_commit(lambda: deliver_notices.delay(emails))
+    return ids
+
+
+def notices_cancel(*, member_id: int, kind: str, key_prefix: str) -> int:
+    """Withdraw messages not sent yet whose content stopped being true (an invoice paid before its
+    reminder left); returns how many. Sent messages are history and stay as they are."""
+    return (
+        Notice.objects.filter(member_id=member_id, kind=kind, key__startswith=key_prefix)
+        .filter(state__in=[Notice.State.PENDING, Notice.State.FAILED])
+        .update(state=Notice.State.CANCELLED, last_error="Withdrawn: no longer applies.")
+    )
+
+
 def notice_deliver(*, notice_id: int) -> bool:
     """Send one pending e-mail; returns whether this call sent it. Sent rows are never sent again."""
     with transaction.atomic():
         notice = (
             Notice.objects.select_for_update(skip_locked=True)
             .filter(pk=notice_id, channel=Notice.Channel.EMAIL)
-            .exclude(state=Notice.State.SENT)
+            .filter(state__in=[Notice.State.PENDING, Notice.State.FAILED])
             .first()
         )
         if notice is None:
@@ -104,5 +165,7 @@ def notice_deliver(*, notice_id: int) -> bool:
 
 def notices_deliver_pending() -> int:
     """Catch-up: send every e-mail still pending or failed (after a crash or a broker outage)."""
-    pending = Notice.objects.filter(channel=Notice.Channel.EMAIL).exclude(state=Notice.State.SENT)
+    pending = Notice.objects.filter(
+        channel=Notice.Channel.EMAIL, state__in=[Notice.State.PENDING, Notice.State.FAILED]
+    )
     return sum(notice_deliver(notice_id=pk) for pk in pending.order_by("pk").values_list("pk", flat=True))

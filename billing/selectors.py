@@ -1,0 +1,75 @@
+"""Billing reads used by more than one page (related rows fetched once, so query counts stay flat)."""
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+
+from billing.models import CardPaymentIntent, Invoice, Payment
+from members.models import Member
+
+
+def _invoices() -> QuerySet[Invoice]:
+    return Invoice.objects.select_related("certification__credential", "certification__member", "payment")
+
+
+def member_invoices(member: Member) -> QuerySet[Invoice]:
+    """The member's invoices, open ones first (earliest due first), then the rest, newest first."""
+    return (
+        _invoices()
+        .filter(certification__member=member)
+        .annotate(
+            open_first=Case(
+                When(state=Invoice.State.OPEN, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+        .order_by("open_first", Case(When(state=Invoice.State.OPEN, then="due_on")), "-due_on", "-id")
+    )
+
+
+def member_invoice(member: Member, number: str) -> Invoice | None:
+    """One of the member's invoices by number; None for anybody else's (the view answers 404)."""
+    return _invoices().filter(certification__member=member, number=number).first()
+
+
+def member_payments(member: Member) -> QuerySet[Payment]:
+    return Payment.objects.filter(invoice__certification__member=member).select_related(
+        "invoice__certification__credential"
+    )
+
+
+def open_invoices_by_certification(member: Member) -> dict[int, list[Invoice]]:
+    """For the dashboard: each certification's open invoices, earliest due first."""
+    by_certification: dict[int, list[Invoice]] = {}
+    for invoice in (
+        _invoices().filter(certification__member=member, state=Invoice.State.OPEN).order_by("due_on")
+    ):
+        by_certification.setdefault(invoice.certification_id, []).append(invoice)
+    return by_certification
+
+
+def live_payment_intent(invoice: Invoice) -> CardPaymentIntent | None:
+    return CardPaymentIntent.objects.filter(invoice=invoice).exclude(status="canceled").first()
+
+
+def staff_invoice_search(query: str) -> QuerySet[Invoice]:
+    """Invoices by number, member number or member's last name (billing staff)."""
+    query = query.strip()
+    if not query:
+        return _invoices().none()
+    return (
+        _invoices()
+        .filter(
+            Q(number__icontains=query)
+            | Q(certification__member__member_number__iexact=query)
+            | Q(certification__member__last_name__iexact=query)
+        )
+        .order_by("-due_on", "-id")
+    )
+
+
+def staff_invoice(number: str) -> Invoice | None:
+    return (
+        _invoices()
+        .select_related("certification__member__user")
+        .prefetch_related("events__actor", "payment_intents")
+        .filter(number=number)
+        .first()
+    )

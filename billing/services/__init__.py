@@ -1,0 +1,41 @@
+"""Every write of the billing app. Views, tasks, commands and later apps call these."""
+
+from billing.services.invoices import (
+    invoice_issue_recertification_fee,
+    invoice_move,
+    invoice_record_check,
+    invoice_record_payment,
+    invoice_void,
+    invoice_waive,
+    invoices_issue_due,
+    invoices_void_not_active,
+)
+from billing.services.notices import renewal_notices_send
+from billing.services.payments import (
+    card_complete_3d_secure,
+    card_pay_in_test_mode,
+    invoice_refund,
+    payment_intent_for,
+    payment_intent_sync,
+    payment_intents_reconcile,
+    stripe_event_receive,
+)
+
+__all__ = [
+    "card_complete_3d_secure",
+    "card_pay_in_test_mode",
+    "invoice_issue_recertification_fee",
+    "invoice_move",
+    "invoice_record_check",
+    "invoice_record_payment",
+    "invoice_refund",
+    "invoice_void",
+    "invoice_waive",
+    "invoices_issue_due",
+    "invoices_void_not_active",
+    "payment_intent_for",
+    "payment_intent_sync",
+    "payment_intents_reconcile",
+    "renewal_notices_send",
+    "stripe_event_receive",
+]

@@ -1,0 +1,205 @@
+"""Member billing pages: invoices, paying one by card, invoice and receipt PDFs, and the Stripe webhook.
+
+Every invoice is looked up through the signed-in member, so another member's invoice number is a 404.
+"""
+
+import stripe
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from amtportal import clock
+from amtportal.pdf import render_pdf
+from amtportal.urls_helpers import absolute_url
+from billing import selectors, services, stripe_gateway
+from billing.models import Invoice
+from members import selectors as member_selectors
+
+
+def _member(request):
+    member = member_selectors.member_for_user(request.user)
+    if member is None:
+        raise Http404("No member profile is linked to this account.")
+    return member
+
+
+def _own_invoice(request, number: str) -> Invoice:
+    invoice = selectors.member_invoice(_member(request), number)
+    if invoice is None:
+        raise Http404("No such invoice.")
+    return invoice
+
+
+@login_required
+@require_GET
+def invoices(request):
+    member = _member(request)
+    return render(
+        request,
+        "billing/invoices.html",
+        {
+            "invoices": list(selectors.member_invoices(member)),
+            "payments": list(selectors.member_payments(member)),
+        },
+    )
+
+
+@login_required
+@require_GET
+def invoice_detail(request, number: str):
+    invoice = _own_invoice(request, number)
+    events = invoice.events.all()
+    return render(request, "billing/invoice_detail.html", {"invoice": invoice, "events": events})
+
+
+def _pay_context(invoice: Invoice, intent) -> dict:
+    return {
+        "invoice": invoice,
+        "intent": intent,
+        "test_mode": stripe_gateway.is_test_mode(),
+        "test_cards": stripe_gateway.TEST_CARDS,
+        "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+        "return_url": absolute_url(reverse("billing:pay_return", args=[invoice.number])),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pay(request, number: str):
+    invoice = _own_invoice(request, number)
+    if not invoice.is_open:
+        messages.info(
+            request, f"Invoice {invoice.number} is {invoice.get_state_display().lower()}: nothing to pay."
+        )
+        return redirect(invoice)
+    try:
+        intent = services.payment_intent_for(invoice=invoice)
+    except (ValidationError, stripe.StripeError) as error:
+        message = (
+            error.messages[0] if isinstance(error, ValidationError) else "The payment service did not answer."
+        )
+        return render(
+            request, "billing/pay_unavailable.html", {"invoice": invoice, "error": message}, status=503
+        )
+    error = ""
+    if request.method == "POST":
+        try:
+            intent = services.card_pay_in_test_mode(
+                invoice=invoice, card=request.POST.get("card", ""), today=clock.today()
+            )
+        except ValidationError as refusal:
+            error = refusal.messages[0]
+            intent = selectors.live_payment_intent(invoice) or intent
+        else:
+            if intent.status == "requires_action":
+                return redirect("billing:pay_authenticate", number=invoice.number)
+            return redirect("billing:pay_return", number=invoice.number)
+    context = _pay_context(invoice, intent) | {"error": error}
+    return render(request, "billing/pay.html", context, status=400 if error else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pay_authenticate(request, number: str):
+    """Test mode's stand-in for the bank's 3-D Secure page (localstripe's authenticate endpoint)."""
+    invoice = _own_invoice(request, number)
+    intent = selectors.live_payment_intent(invoice)
+    if intent is None or intent.status != "requires_action" or not stripe_gateway.is_test_mode():
+        return redirect(invoice)
+    if request.method == "POST":
+        try:
+            services.card_complete_3d_secure(
+                intent=intent, success=request.POST.get("outcome") == "approve", today=clock.today()
+            )
+        except ValidationError as refusal:
+            messages.error(request, refusal.messages[0])
+        return redirect("billing:pay_return", number=invoice.number)
+    return render(request, "billing/pay_authenticate.html", {"invoice": invoice, "intent": intent})
+
+
+@login_required
+@require_GET
+def pay_return(request, number: str):
+    """Where Stripe (or test mode) sends the member back: the intent is re-read, so the page is right even
+    before, or without, the webhook."""
+    invoice = _own_invoice(request, number)
+    intent = selectors.live_payment_intent(invoice)
+    if intent is not None:
+        try:
+            intent = services.payment_intent_sync(
+                stripe_id=intent.stripe_id, today=clock.today(), source="return page"
+            )
+        except stripe.StripeError:
+            messages.warning(request, "We could not confirm the payment with the card processor yet.")
+    invoice.refresh_from_db()
+    if invoice.state == Invoice.State.PAID:
+        messages.success(request, f"Thank you: {invoice.amount} received for invoice {invoice.number}.")
+    elif intent is not None and intent.status == "processing":
+        messages.info(
+            request, "Your payment is being processed. This page will show it as paid once it clears."
+        )
+    elif intent is not None and intent.last_error:
+        messages.error(request, f"The payment did not go through: {intent.last_error}")
+        return redirect("billing:pay", number=invoice.number)
+    return redirect(invoice)
+
+
+def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def _pdf_context(invoice: Invoice) -> dict:
+    return {
+        "invoice": invoice,
+        "member": invoice.certification.member,
+        "credential": invoice.certification.credential,
+        "body_name": settings.PORTAL_NAME,
+        "pay_link": absolute_url(reverse("billing:pay", args=[invoice.number])),
+    }
+
+
+@login_required
+@require_GET
+def invoice_pdf(request, number: str):
+    invoice = _own_invoice(request, number)
+    return _pdf_response(
+        render_pdf("pdf/invoice.html", _pdf_context(invoice)), f"invoice-{invoice.number}.pdf"
+    )
+
+
+def receipt_response(invoice: Invoice) -> HttpResponse:
+    payment = getattr(invoice, "payment", None)
+    if payment is None:
+        raise Http404("This invoice has no payment.")
+    context = _pdf_context(invoice) | {"payment": payment}
+    return _pdf_response(render_pdf("pdf/receipt.html", context), f"receipt-{payment.receipt_number}.pdf")
+
+
+@login_required
+@require_GET
+def receipt_pdf(request, number: str):
+    return receipt_response(_own_invoice(request, number))
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request):
+    """Stripe's events: the signature is checked before anything is written (400 and nothing stored)."""
+    try:
+        services.stripe_event_receive(
+            payload=request.body,
+            signature=request.headers.get("Stripe-Signature", ""),
+            secret=settings.STRIPE_WEBHOOK_SECRET,
+            today=clock.today(),
+        )
+    except (ValueError, stripe.SignatureVerificationError) as error:
+        return JsonResponse({"error": "invalid_signature", "detail": str(error)[:200]}, status=400)
+    return JsonResponse({"received": True})

@@ -1,0 +1,194 @@
+"""The day's postal letters (every app's), gathered into print files and a CSV manifest for the mail house.
+
+A batch is one row per day, built in parts of `MAIL_BATCH_PART_SIZE` letters. Each part is one
+transaction: its letters are numbered, marked sent and rendered together, so a run killed half-way keeps
+the parts it finished and a rerun continues with the letters still waiting. Rerunning a finished day
+rebuilds missing files from the stored letters: the same batch, never a second one.
+"""
+
+import csv
+import datetime
+import io
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Max, Q
+
+from amtportal import clock
+from amtportal.pdf import render_pdf
+from members.models import MailBatch, MailBatchPart, Notice
+
+NO_ADDRESS = "No usable mailing address (street, city and ZIP or postal code are needed)."
+MANIFEST_COLUMNS = [
+    "sequence",
+    "part",
+    "member_number",
+    "name",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+    "kind",
+    "subject",
+    "notice_id",
+]
+
+
+def _waiting(batch: MailBatch):
+    """Letters this batch takes: pending ones written before its cutoff, and exceptions of earlier days
+    (listed again each day until the member's address is fixed, then printed)."""
+    earlier_exception = Q(state=Notice.State.FAILED, mail_batch__day__lt=batch.day)
+    return Notice.objects.filter(
+        Q(state=Notice.State.PENDING, mail_batch__isnull=True) | earlier_exception,
+        channel=Notice.Channel.LETTER,
+        created_at__lt=batch.cutoff,
+    )
+
+
+def _list_exceptions(batch: MailBatch) -> None:
+    with transaction.atomic():
+        letters = list(
+            _waiting(batch).select_related("member").select_for_update(of=("self",)).order_by("pk")
+        )
+        changed = []
+        for letter in letters:
+            if not letter.member.has_mailing_address:
+                letter.state, letter.mail_batch, letter.last_error = Notice.State.FAILED, batch, NO_ADDRESS
+                changed.append(letter)
+            elif letter.state == Notice.State.FAILED:  # the address was fixed: print it in this batch
+                letter.state, letter.mail_batch, letter.last_error = Notice.State.PENDING, None, ""
+                changed.append(letter)
+        Notice.objects.bulk_update(changed, ["state", "mail_batch", "last_error"], batch_size=500)
+
+
+def _part_path(batch: MailBatch, number: int) -> str:
+    return f"mail-batches/{batch.day:%Y-%m-%d}/letters-{number:03d}.pdf"
+
+
+def _render_part(batch: MailBatch, letters: list[Notice]) -> bytes:
+    return render_pdf(
+        "pdf/letters.html",
+        {
+            "batch": batch,
+            "letters": letters,
+            "body_name": settings.PORTAL_NAME,
+            "sender": settings.MAIL_SENDER,
+        },
+    )
+
+
+def _save(name: str, content: bytes) -> str:
+    if default_storage.exists(name):
+        default_storage.delete(name)
+    return default_storage.save(name, ContentFile(content))
+
+
+def _build_next_part(batch: MailBatch, part_size: int) -> bool:
+    """Print the next `part_size` waiting letters with a usable address; False when none is left."""
+    with transaction.atomic():
+        locked = MailBatch.objects.select_for_update().get(pk=batch.pk)
+        letters = list(
+            _waiting(locked)
+            .filter(state=Notice.State.PENDING)
+            .select_related("member")
+            .select_for_update(of=("self",), skip_locked=True)
+            .order_by("pk")[:part_size]
+        )
+        letters = [letter for letter in letters if letter.member.has_mailing_address]
+        if not letters:
+            return False
+        number = (locked.parts.aggregate(last=Max("number"))["last"] or 0) + 1
+        first = locked.letter_count + 1
+        sent_at = clock.now()
+        for offset, letter in enumerate(letters):
+            letter.mail_batch = locked
+            letter.batch_sequence = first + offset
+            letter.recipient = "\n".join(letter.member.address_lines)
+            letter.state = Notice.State.SENT
+            letter.sent_at = sent_at
+            letter.attempts += 1
+        Notice.objects.bulk_update(
+            letters, ["mail_batch", "batch_sequence", "recipient", "state", "sent_at", "attempts"]
+        )
+        content = _render_part(locked, letters)
+        name = _save(_part_path(locked, number), content)
+        MailBatchPart.objects.create(
+            batch=locked,
+            number=number,
+            first_sequence=first,
+            letter_count=len(letters),
+            pdf=name,
+            pdf_bytes=len(content),
+        )
+        locked.letter_count += len(letters)
+        locked.save(update_fields=["letter_count"])
+    return True
+
+
+def batch_letters(batch: MailBatch):
+    return batch.letters.filter(state=Notice.State.SENT).select_related("member").order_by("batch_sequence")
+
+
+def _restore_missing_files(batch: MailBatch) -> None:
+    """A rerun rebuilds any part whose file is gone from the letters stored with it (same pages)."""
+    for part in batch.parts.all():
+        if default_storage.exists(part.pdf):
+            continue
+        letters = list(
+            batch_letters(batch).filter(
+                batch_sequence__gte=part.first_sequence, batch_sequence__lte=part.last_sequence
+            )
+        )
+        content = _render_part(batch, letters)
+        part.pdf = _save(_part_path(batch, part.number), content)
+        part.pdf_bytes = len(content)
+        part.save(update_fields=["pdf", "pdf_bytes"])
+
+
+def _manifest(batch: MailBatch) -> bytes:
+    parts = list(batch.parts.all())
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(MANIFEST_COLUMNS)
+    for letter in batch_letters(batch).iterator(chunk_size=2000):
+        member = letter.member
+        part = next(p.number for p in parts if p.first_sequence <= letter.batch_sequence <= p.last_sequence)
+        writer.writerow(
+            [
+                letter.batch_sequence,
+                part,
+                member.member_number,
+                member.full_name,
+                member.address_line1,
+                member.address_line2,
+                member.city,
+                member.state,
+                member.postal_code,
+                member.country,
+                letter.kind,
+                letter.subject,
+                letter.pk,
+            ]
+        )
+    return out.getvalue().encode("utf-8")
+
+
+def mail_batch_build(*, day: datetime.date, part_size: int | None = None) -> MailBatch:
+    """Build (or finish, or rebuild) the mail batch of `day`; returns it with its counts."""
+    part_size = part_size or settings.MAIL_BATCH_PART_SIZE
+    batch, _ = MailBatch.objects.get_or_create(day=day, defaults={"cutoff": clock.now()})
+    _list_exceptions(batch)
+    while _build_next_part(batch, part_size):
+        pass
+    _restore_missing_files(batch)
+    with transaction.atomic():
+        batch = MailBatch.objects.select_for_update().get(pk=batch.pk)
+        batch.manifest = _save(f"mail-batches/{day:%Y-%m-%d}/manifest.csv", _manifest(batch))
+        batch.exception_count = batch.letters.filter(state=Notice.State.FAILED).count()
+        batch.completed_at = clock.now()
+        batch.save(update_fields=["manifest", "exception_count", "completed_at"])
+    return batch
