@@ -19,11 +19,19 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-# Serve the portal on the embedded defaults: SQLite, in-process tasks, e-mail to the console.
+STRIPE_PORT ?= 8420
+
+# Serve the portal on the embedded defaults: SQLite, in-process tasks, e-mail to the console, and a local
+# Stripe (localstripe on 127.0.0.1:$(STRIPE_PORT), empty at each start) whose webhooks reach this server.
 run: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@mkdir -p var; $(BIN)/python scripts/localstripe_server.py --port $(STRIPE_PORT) \
+	    --webhook-url http://$(HOST):$(PORT)/billing/stripe/webhook/ > var/localstripe.log 2>&1 & \
+	  stripe_pid=$$!; trap 'kill $$stripe_pid 2>/dev/null' EXIT INT TERM; \
+	  for i in $$(seq 100); do (echo > /dev/tcp/127.0.0.1/$(STRIPE_PORT)) 2>/dev/null && break; sleep 0.1; done; \
+	  echo "localstripe (test-mode card payments) on http://127.0.0.1:$(STRIPE_PORT), log in var/localstripe.log"; \
+	  STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) $(BIN)/python manage.py seed_demo && \
+	  STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 demo: install
 	$(BIN)/python manage.py migrate --noinput

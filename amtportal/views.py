@@ -6,6 +6,7 @@ from django.views.decorators.http import require_http_methods
 
 from amtportal import clock
 from amtportal.permissions import staff_required
+from billing.selectors import open_invoices_by_certification
 from ccp.views import current_cycle_summaries
 from members import selectors
 
@@ -18,8 +19,14 @@ def home(request):
     member = selectors.member_for_user(request.user)
     certifications = list(selectors.member_certifications(member)) if member else []
     ccp = current_cycle_summaries(certifications, today=clock.today())
-    cards = [(certification, ccp.get(certification.pk)) for certification in certifications]
-    return render(request, "amtportal/dashboard.html", {"member": member, "cards": cards})
+    fees = open_invoices_by_certification(member) if member else {}
+    cards = [
+        (certification, ccp.get(certification.pk), fees.get(certification.pk, []))
+        for certification in certifications
+    ]
+    return render(
+        request, "amtportal/dashboard.html", {"member": member, "cards": cards, "today": clock.today()}
+    )
 
 
 STAFF_SECTIONS = [
@@ -29,6 +36,18 @@ STAFF_SECTIONS = [
         "Search by member number, name or e-mail; see certifications and status history.",
         "members:staff_member_search",
         "members.search_members",
+    ),
+    (
+        "Invoices and payments",
+        "Find invoices by member or number; record checks; waive, void or refund.",
+        "billing_staff:invoice_search",
+        "billing.view_invoice",
+    ),
+    (
+        "Mail batches",
+        "The day's renewal letters as print-ready PDF and CSV manifest, and the members without an address.",
+        "billing_staff:mail_batches",
+        "members.download_mailbatch",
     ),
     (
         "Administration",

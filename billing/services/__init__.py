@@ -1,6 +1,7 @@
 """Every write of the billing app. Views, tasks, commands and later apps call these."""
 
 from billing.services.invoices import (
+    invoice_issue_next,
     invoice_issue_recertification_fee,
     invoice_move,
     invoice_record_check,
@@ -24,6 +25,7 @@ from billing.services.payments import (
 __all__ = [
     "card_complete_3d_secure",
     "card_pay_in_test_mode",
+    "invoice_issue_next",
     "invoice_issue_recertification_fee",
     "invoice_move",
     "invoice_record_check",

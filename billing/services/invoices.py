@@ -13,7 +13,7 @@ from amtportal.urls_helpers import absolute_url
 from billing import rules
 from billing.models import BillingPolicy, Invoice, InvoiceEvent, Payment
 from members.models import Certification, Notice, User
-from members.rules import Status
+from members.rules import Status, next_unpaid_fee_year
 from members.services import certification_record_paid_through
 from members.services.notices import NoticeDraft, notices_cancel, notices_enqueue
 
@@ -295,6 +295,32 @@ def invoices_issue_due(
                 ids[start : start + chunk_size], today=today, issue_days=issue_days, source=source
             )
     return issued
+
+
+def invoice_issue_next(
+    *, certification: Certification, today: datetime.date, actor: User | None = None, source: str
+) -> Invoice:
+    """The next unpaid fee year's invoice now, before the job would issue it (a member paying ahead)."""
+    with transaction.atomic():
+        locked = (
+            Certification.objects.select_for_update()
+            .select_related("member", "credential")
+            .get(pk=certification.pk)
+        )
+        if locked.status not in INVOICING_STATUSES:
+            raise ValidationError(
+                "Only Active or Lapsed certifications are invoiced: the way back is recertification."
+            )
+        year = next_unpaid_fee_year(locked.paid_through)
+        annual = Invoice.objects.filter(
+            certification=locked, kind=Invoice.Kind.ANNUAL, fee_year_start=year.start
+        )
+        if annual.filter(state__in=Invoice.LIVE_STATES).exists():
+            raise ValidationError(f"The fee year starting {year.start:%B %-d, %Y} is already invoiced.")
+        invoice = _annual_invoice(locked, year, issue=annual.count() + 1, today=today)
+        invoice.save()
+        _event(invoice, from_state="", reason="issued", today=today, actor=actor, source=source).save()
+    return invoice
 
 
 def invoices_void_not_active(*, today: datetime.date, source: str = "daily invoice job") -> int:

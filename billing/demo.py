@@ -1,0 +1,107 @@
+"""Billing part of the demo (`manage.py seed_demo`): invoices in every state and today's letters.
+
+Runs after the demo members exist, through the billing services only, and is idempotent: the examples are
+made once, and the daily jobs it runs (issue, notices, mail batch) change nothing on a second run.
+
+- paid (check), waived and refunded (card, through the local Stripe) examples, each on the next fee year of
+  a member who is paid up: that member "paid ahead";
+- the issue job for today: open invoices due soon (e.g. D00004's fee due at the end of this month) and the
+  arrears of Lapsed members (overdue invoices);
+- the renewal notices of today (e-mails to the console, letters to the outbox) and today's mail batch, whose
+  exceptions are the members without a usable address.
+"""
+
+import datetime
+import logging
+
+import stripe
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from billing import services, stripe_gateway
+from billing.models import Invoice
+from members.models import Certification, MailBatch, User
+from members.services.mail_batch import mail_batch_build
+
+logger = logging.getLogger(__name__)
+SOURCE = "seed_demo"
+
+# member number, credential, what happens to the next fee year's invoice
+EXAMPLES = [
+    ("D00002", "MT", "paid"),
+    ("D00014", "CLC", "waived"),
+    ("D00009", "MT", "refunded"),
+]
+WAIVER_REASON = "Waived by the board: member on active military deployment"
+REFUND_REASON = "Paid twice: the member also mailed a check"
+
+
+def _certification(member_number: str, code: str) -> Certification | None:
+    return Certification.objects.filter(member__member_number=member_number, credential__code=code).first()
+
+
+def _paid_by_card(invoice: Invoice, today: datetime.date) -> bool:
+    try:
+        services.card_pay_in_test_mode(invoice=invoice, card="success", today=today)
+    except (ValidationError, stripe.StripeError) as error:
+        logger.warning("Demo card payment skipped (is localstripe running?): %s", error)
+        return False
+    invoice.refresh_from_db()
+    return invoice.state == Invoice.State.PAID
+
+
+def _example(certification: Certification, outcome: str, today: datetime.date, staff: User) -> str:
+    if certification.invoices.exists():
+        return ""
+    if outcome == "refunded" and not (stripe_gateway.is_test_mode() and _stripe_answers()):
+        return "refund example skipped: no local Stripe (localstripe) answers"
+    invoice = services.invoice_issue_next(
+        certification=certification, today=today, actor=staff, source=SOURCE
+    )
+    if outcome == "paid":
+        services.invoice_record_check(
+            invoice=invoice, check_number="1042", received_on=today - datetime.timedelta(days=2), today=today,
+            actor=staff,
+        )  # fmt: skip
+    elif outcome == "waived":
+        services.invoice_waive(invoice=invoice, reason=WAIVER_REASON, today=today, actor=staff)
+    elif _paid_by_card(invoice, today):
+        services.invoice_refund(invoice=invoice, reason=REFUND_REASON, today=today, actor=staff)
+    invoice.refresh_from_db()
+    return f"{invoice.number} {invoice.get_state_display().lower()}"
+
+
+def _stripe_answers() -> bool:
+    try:
+        stripe_gateway.client().v1.customers.list(params={"limit": 1})
+    except stripe.StripeError:
+        return False
+    return True
+
+
+def seed_billing(*, today: datetime.date, staff: User) -> list[str]:
+    """Make the billing demo; returns lines that say what exists."""
+    lines = []
+    for member_number, code, outcome in EXAMPLES:
+        certification = _certification(member_number, code)
+        if certification is not None:
+            with transaction.atomic():
+                done = _example(certification, outcome, today, staff)
+            if done:
+                lines.append(f"{member_number} {code}: {done}")
+    issued = services.invoices_issue_due(today=today, source=SOURCE)
+    notices = services.renewal_notices_send(today=today)
+    mail_batch_build(day=today)
+    lines.append(f"issue job today: {issued} invoice(s) issued; renewal notices written: {notices}")
+    lines.append(summary(today))
+    return lines
+
+
+def summary(today: datetime.date) -> str:
+    counts = {state: Invoice.objects.filter(state=state).count() for state in Invoice.State}
+    text = ", ".join(f"{n} {Invoice.State(state).label.lower()}" for state, n in counts.items() if n)
+    batch = MailBatch.objects.filter(day=today).first()
+    letters = (
+        f"{batch.letter_count} letter(s), {batch.exception_count} exception(s)" if batch else "not built"
+    )
+    return f"invoices: {text or 'none'}; today's mail batch: {letters}"
