@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("members.urls")),
     path("", include("ccp.urls")),
     path("", include("billing.urls")),
+    path("staff/billing/", include("billing.staff_urls")),
 ]

@@ -562,7 +562,7 @@ class Command(BaseCommand):
             plans = demo_members(today, grace_days)
             members_created = sum(self._ensure_member(plan, today) for plan in plans)
             api_created = self._ensure_api_client()
-        self._billing_lines = self._seed_billing(today)
+        self._seed_billing(today)
         if staff_created or members_created or api_created:
             self.stdout.write(
                 self.style.SUCCESS(
@@ -574,12 +574,12 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already present: nothing to create.")
         self._print_logins(plans, today)
 
-    def _seed_billing(self, today: datetime.date) -> list[str]:
+    def _seed_billing(self, today: datetime.date) -> None:
         """Invoices in every state and today's letters (billing/demo.py; billing comes after members)."""
         from billing.demo import seed_billing
 
         billing_staff = next(email for email, *_, role in STAFF if role == "Billing staff")
-        return seed_billing(today=today, staff=self._staff(billing_staff))
+        seed_billing(today=today, staff=self._staff(billing_staff))
 
     # --- Staff ------------------------------------------------------------------------------------------
 
@@ -820,8 +820,10 @@ class Command(BaseCommand):
                 if cert_plan.ccp_note:
                     write(f"                      {cert_plan.ccp_note}")
         write("")
-        write("Billing:")
-        for line in self._billing_lines:
+        from billing.demo import summary
+
+        write("Billing (invoices other than void):")
+        for line in summary(today):
             write(f"  {line}")
         write("  Pay a fee by test card: sign in as member04@demo.example.org, Invoices, Pay.")
         write("  Today's letter batch: sign in as the billing staff user, Mail batches.")

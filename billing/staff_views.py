@@ -1,0 +1,301 @@
+"""Billing staff pages: invoice search, an invoice with its history and the staff actions (check payment,
+waive, void, refund), staff copies of the PDFs, and the daily mail batches.
+
+Every page needs a staff permission (two-factor: the middleware). Actions are POSTs to their own URL that
+call one service; a refusal re-renders the invoice page with the service's message (status 400).
+"""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import stripe
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from amtportal import clock
+from amtportal.pdf import render_pdf
+from amtportal.permissions import staff_required
+from billing import rules, selectors, services
+from billing import views as member_views
+from billing.forms import CheckPaymentForm, InvoiceSearchForm, ReasonForm
+from billing.models import Invoice, Payment
+from members.models import MailBatch, Notice
+from members.services.mail_batch import mail_batch_build
+
+SEARCH_LIMIT = 50
+BATCHES_PER_PAGE = 50
+
+
+# --- Invoices -------------------------------------------------------------------------------------------
+
+
+@staff_required("billing.view_invoice")
+@require_GET
+def invoice_search(request):
+    form = InvoiceSearchForm(request.GET or None)
+    results = None
+    if form.is_valid() and form.cleaned_data["q"].strip():
+        results = list(selectors.staff_invoice_search(form.cleaned_data["q"])[: SEARCH_LIMIT + 1])
+    more = results is not None and len(results) > SEARCH_LIMIT
+    return render(
+        request,
+        "billing/staff/invoice_search.html",
+        {"form": form, "results": results[:SEARCH_LIMIT] if results else results, "more": more},
+    )
+
+
+@dataclass(frozen=True)
+class Action:
+    """A staff action on an invoice: its form, the state move it makes and who may make it."""
+
+    title: str
+    button: str
+    url_name: str
+    permission: str
+    to_state: str
+    form_class: type[forms.Form]
+    run: Callable[..., str]  # calls the service; returns the success message
+    card_only: bool = False
+
+
+def _record_check(invoice: Invoice, data: dict, *, today: datetime.date, actor) -> str:
+    payment = services.invoice_record_check(
+        invoice=invoice,
+        check_number=data["check_number"],
+        received_on=data["received_on"],
+        today=today,
+        actor=actor,
+    )
+    return f"Check payment recorded for invoice {invoice.number}: receipt {payment.receipt_number}."
+
+
+def _waive(invoice: Invoice, data: dict, *, today: datetime.date, actor) -> str:
+    services.invoice_waive(invoice=invoice, reason=data["reason"], today=today, actor=actor)
+    return f"Invoice {invoice.number} waived."
+
+
+def _void(invoice: Invoice, data: dict, *, today: datetime.date, actor) -> str:
+    services.invoice_void(
+        invoice=invoice, reason=data["reason"], today=today, actor=actor, source="staff void"
+    )
+    return f"Invoice {invoice.number} voided: the fee year is owed again."
+
+
+def _refund(invoice: Invoice, data: dict, *, today: datetime.date, actor) -> str:
+    services.invoice_refund(invoice=invoice, reason=data["reason"], today=today, actor=actor)
+    return f"Card payment of invoice {invoice.number} refunded: the fee year is owed again."
+
+
+ACTIONS = {
+    "check": Action(
+        "Record a check payment", "Record payment", "billing_staff:invoice_record_check",
+        "billing.record_payment", Invoice.State.PAID, CheckPaymentForm, _record_check,
+    ),
+    "waive": Action(
+        "Waive", "Waive the fee", "billing_staff:invoice_waive",
+        "billing.settle_invoice", Invoice.State.WAIVED, ReasonForm, _waive,
+    ),
+    "void": Action(
+        "Void (issued in error)", "Void the invoice", "billing_staff:invoice_void",
+        "billing.settle_invoice", Invoice.State.VOID, ReasonForm, _void,
+    ),
+    "refund": Action(
+        "Refund the card payment", "Refund through Stripe", "billing_staff:invoice_refund",
+        "billing.settle_invoice", Invoice.State.REFUNDED, ReasonForm, _refund, card_only=True,
+    ),
+}  # fmt: skip
+
+
+def _invoice_or_404(number: str) -> Invoice:
+    invoice = selectors.staff_invoice(number)
+    if invoice is None:
+        raise Http404("No invoice has this number.")
+    return invoice
+
+
+def _payment(invoice: Invoice) -> Payment | None:
+    return getattr(invoice, "payment", None)
+
+
+def _allowed(action: Action, invoice: Invoice, user) -> bool:
+    if not user.has_perm(action.permission) or not rules.can_move(invoice.state, action.to_state):
+        return False
+    payment = _payment(invoice)
+    return not action.card_only or (payment is not None and payment.method == Payment.Method.CARD)
+
+
+def _invoice_page(request, invoice: Invoice, *, bound: dict | None = None, refusal: str = "", status=200):
+    bound = bound or {}
+    initial = {"received_on": clock.today()}
+    actions = [
+        {
+            "name": name,
+            "action": action,
+            "url": reverse(action.url_name, args=[invoice.number]),
+            "form": bound[name] if name in bound else action.form_class(prefix=name, initial=initial),
+        }
+        for name, action in ACTIONS.items()
+        if _allowed(action, invoice, request.user)
+    ]
+    context = {
+        "invoice": invoice,
+        "certification": invoice.certification,
+        "member": invoice.certification.member,
+        "payment": _payment(invoice),
+        "events": invoice.events.all(),
+        "intents": invoice.payment_intents.all(),
+        "actions": actions,
+        "refusal": refusal,
+    }
+    return render(request, "billing/staff/invoice_detail.html", context, status=status)
+
+
+@staff_required("billing.view_invoice")
+@require_GET
+def invoice_detail(request, number: str):
+    return _invoice_page(request, _invoice_or_404(number))
+
+
+def _act(request, number: str, name: str):
+    """Run one action from its form; a refusal comes back on the invoice page, nothing written."""
+    invoice = _invoice_or_404(number)
+    action = ACTIONS[name]
+    form = action.form_class(request.POST, prefix=name)
+    if form.is_valid():
+        try:
+            message = action.run(invoice, form.cleaned_data, today=clock.today(), actor=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        except stripe.StripeError as error:
+            form.add_error(None, f"Stripe did not accept the refund: {error.user_message or error}")
+        else:
+            messages.success(request, message)
+            return redirect("billing_staff:invoice", number=invoice.number)
+    # The form is not on the page when the invoice's state no longer allows the action: say why on top.
+    refusal = "" if _allowed(action, invoice, request.user) else " ".join(_errors(form))
+    return _invoice_page(request, invoice, bound={name: form}, refusal=refusal, status=400)
+
+
+def _errors(form: forms.Form) -> list[str]:
+    return [message for messages_ in form.errors.values() for message in messages_]
+
+
+@staff_required("billing.record_payment")
+@require_POST
+def invoice_record_check(request, number: str):
+    return _act(request, number, "check")
+
+
+@staff_required("billing.settle_invoice")
+@require_POST
+def invoice_waive(request, number: str):
+    return _act(request, number, "waive")
+
+
+@staff_required("billing.settle_invoice")
+@require_POST
+def invoice_void(request, number: str):
+    return _act(request, number, "void")
+
+
+@staff_required("billing.settle_invoice")
+@require_POST
+def invoice_refund(request, number: str):
+    return _act(request, number, "refund")
+
+
+@staff_required("billing.view_invoice")
+@require_GET
+def invoice_pdf(request, number: str):
+    invoice = _invoice_or_404(number)
+    content = render_pdf("pdf/invoice.html", member_views._pdf_context(invoice))
+    return member_views._pdf_response(content, f"invoice-{invoice.number}.pdf")
+
+
+@staff_required("billing.view_invoice")
+@require_GET
+def receipt_pdf(request, number: str):
+    return member_views.receipt_response(_invoice_or_404(number))
+
+
+# --- Mail batches ---------------------------------------------------------------------------------------
+
+
+def _batch_or_404(day: str) -> MailBatch:
+    try:
+        parsed = datetime.date.fromisoformat(day)
+    except ValueError:
+        raise Http404("Not a date.") from None
+    batch = MailBatch.objects.filter(day=parsed).first()
+    if batch is None:
+        raise Http404("No mail batch for this day.")
+    return batch
+
+
+def _stored_file(name: str, *, filename: str, content_type: str) -> FileResponse:
+    if not name or not default_storage.exists(name):
+        raise Http404("The file is missing from storage; build the batch again to restore it.")
+    try:
+        file = default_storage.open(name, "rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing from storage.") from None
+    return FileResponse(file, as_attachment=True, filename=filename, content_type=content_type)
+
+
+@staff_required("members.download_mailbatch")
+@require_GET
+def mail_batches(request):
+    page = Paginator(MailBatch.objects.order_by("-day"), BATCHES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "billing/staff/mail_batches.html", {"page": page, "today": clock.today()})
+
+
+@staff_required("members.download_mailbatch")
+@require_GET
+def mail_batch_detail(request, day: str):
+    batch = _batch_or_404(day)
+    exceptions = batch.letters.filter(state=Notice.State.FAILED).select_related("member").order_by("pk")
+    return render(
+        request,
+        "billing/staff/mail_batch_detail.html",
+        {"batch": batch, "parts": list(batch.parts.all()), "exceptions": list(exceptions)},
+    )
+
+
+@staff_required("members.download_mailbatch")
+@require_GET
+def mail_batch_part(request, day: str, number: int):
+    batch = _batch_or_404(day)
+    part = batch.parts.filter(number=number).first()
+    if part is None:
+        raise Http404("No such part.")
+    filename = f"letters-{batch.day:%Y-%m-%d}-part-{part.number:03d}.pdf"
+    return _stored_file(part.pdf, filename=filename, content_type="application/pdf")
+
+
+@staff_required("members.download_mailbatch")
+@require_GET
+def mail_batch_manifest(request, day: str):
+    batch = _batch_or_404(day)
+    filename = f"manifest-{batch.day:%Y-%m-%d}.csv"
+    return _stored_file(batch.manifest, filename=filename, content_type="text/csv; charset=utf-8")
+
+
+@staff_required("members.download_mailbatch")
+@require_POST
+def mail_batch_build_today(request):
+    batch = mail_batch_build(day=clock.today())
+    messages.success(
+        request,
+        f"Mail batch of {batch.day:%B %-d, %Y} built: {batch.letter_count} "
+        f"letter{'s' if batch.letter_count != 1 else ''}, {batch.exception_count} "
+        f"exception{'s' if batch.exception_count != 1 else ''}.",
+    )
+    return redirect("billing_staff:mail_batch", day=batch.day.isoformat())
