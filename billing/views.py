@@ -69,6 +69,13 @@ def _pay_context(invoice: Invoice, intent) -> dict:
     }
 
 
+NO_ANSWER = "The payment service did not answer."
+
+
+def _pay_unavailable(request, invoice: Invoice, message: str):
+    return render(request, "billing/pay_unavailable.html", {"invoice": invoice, "error": message}, status=503)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def pay(request, number: str):
@@ -81,12 +88,8 @@ def pay(request, number: str):
     try:
         intent = services.payment_intent_for(invoice=invoice)
     except (ValidationError, stripe.StripeError) as error:
-        message = (
-            error.messages[0] if isinstance(error, ValidationError) else "The payment service did not answer."
-        )
-        return render(
-            request, "billing/pay_unavailable.html", {"invoice": invoice, "error": message}, status=503
-        )
+        message = error.messages[0] if isinstance(error, ValidationError) else NO_ANSWER
+        return _pay_unavailable(request, invoice, message)
     error = ""
     if request.method == "POST":
         try:
@@ -96,6 +99,8 @@ def pay(request, number: str):
         except ValidationError as refusal:
             error = refusal.messages[0]
             intent = selectors.live_payment_intent(invoice) or intent
+        except stripe.StripeError:  # the processor stopped answering between the page and the click
+            return _pay_unavailable(request, invoice, NO_ANSWER)
         else:
             if intent.status == "requires_action":
                 return redirect("billing:pay_authenticate", number=invoice.number)

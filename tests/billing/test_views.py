@@ -1,0 +1,350 @@
+"""The member's billing pages: the invoices list, an invoice, paying it in test mode, the PDFs, and what
+another member or an anonymous visitor gets."""
+
+import datetime
+import io
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from pypdf import PdfReader
+
+from billing import services
+from billing.models import CardPaymentIntent, Invoice, StripeCustomer
+from tests.billing.conftest import FIXED_ISSUE_DAY, FIXED_PAY_DAY, _free_port, fixed_invoice
+from tests.factories import MemberFactory, make_certification, make_staff
+
+pytestmark = pytest.mark.django_db
+
+MEMBER_PAGES = ["invoice", "pay", "pay_authenticate", "pay_return", "invoice_pdf", "receipt_pdf"]
+
+
+def _text(response) -> str:
+    """The page's text with tags removed and white space collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
+
+
+def _pdf_text(response) -> str:
+    assert response["Content-Type"] == "application/pdf"
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    assert content.startswith(b"%PDF-")
+    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def _record_check(invoice: Invoice, number: str = "1001"):
+    staff = make_staff("Billing staff", email=f"billing-{invoice.pk}@staff.example.org")
+    return services.invoice_record_check(
+        invoice=invoice, check_number=number, received_on=FIXED_PAY_DAY, today=FIXED_PAY_DAY, actor=staff
+    )
+
+
+@pytest.fixture
+def member():
+    return MemberFactory(user__first_name="Ada", last_name="Okafor")
+
+
+@pytest.fixture
+def invoice(member):
+    return fixed_invoice(member)
+
+
+@pytest.fixture
+def signed_in(client, member):
+    client.force_login(member.user)
+    return client
+
+
+@pytest.fixture
+def two_fee_years(member):
+    """Certified in May 2024, fee of 2025-26 unpaid (open, due May 31, 2025); 2026-27 was paid by check."""
+    make_certification(member, certified_on=datetime.date(2024, 5, 14), today=datetime.date(2026, 3, 1))
+    assert services.invoices_issue_due(today=FIXED_ISSUE_DAY) == 2
+    older, newer = Invoice.objects.order_by("due_on")
+    _record_check(newer)
+    return older, newer
+
+
+# --- invoices and one invoice ------------------------------------------------------------------------
+
+
+def test_invoices_list_shows_open_invoices_first_with_a_pay_button(signed_in, two_fee_years):
+    open_invoice, paid_invoice = two_fee_years
+
+    response = signed_in.get(reverse("billing:invoices"))
+
+    assert response.status_code == 200
+    assert [invoice.number for invoice in response.context["invoices"]] == [
+        open_invoice.number,
+        paid_invoice.number,
+    ]
+    text = _text(response)
+    assert text.index(open_invoice.number) < text.index(paid_invoice.number)
+    page = response.content.decode()
+    assert f'href="{reverse("billing:pay", args=[open_invoice.number])}"' in page
+    assert f"Pay $50.00 for invoice {open_invoice.number}" in text
+    assert reverse("billing:pay", args=[paid_invoice.number]) not in page
+    assert f'href="{reverse("billing:receipt_pdf", args=[paid_invoice.number])}"' in page
+    assert f"R-{paid_invoice.number}" in text  # the payment history
+
+
+def test_invoices_list_without_invoices_says_so(signed_in):
+    response = signed_in.get(reverse("billing:invoices"))
+
+    assert "You have no invoices yet." in _text(response)
+    assert "No payments yet." in _text(response)
+
+
+def test_invoice_page_shows_the_invoice_and_its_history(signed_in, two_fee_years):
+    _, paid_invoice = two_fee_years
+
+    response = signed_in.get(reverse("billing:invoice", args=[paid_invoice.number]))
+
+    assert response.status_code == 200
+    text = _text(response)
+    assert f"Invoice {paid_invoice.number}" in text
+    assert "Registered Medical Assistant (RMA)" in text
+    assert "$50.00" in text
+    assert "Due May 31, 2026" in text
+    assert f"April 10, 2026 by check (check no. 1001), receipt R-{paid_invoice.number}" in text
+    history = re.search(r"History(.*)$", text).group(1)
+    assert "Apr 1, 2026: Open" in history
+    assert "Apr 10, 2026: Paid: Check payment check no. 1001" in history
+    assert history.index("Open") < history.index("Paid")
+    assert "Receipt (PDF)" in text
+    assert "by card" not in text  # no pay button on a paid invoice
+
+
+def test_an_open_invoice_page_offers_to_pay(signed_in, invoice):
+    response = signed_in.get(invoice.get_absolute_url())
+
+    assert f'href="{reverse("billing:pay", args=[invoice.number])}"' in response.content.decode()
+    assert "Pay $50.00 by card" in _text(response)
+    assert "Receipt (PDF)" not in _text(response)
+
+
+@pytest.mark.parametrize("page", MEMBER_PAGES)
+def test_another_members_invoice_is_not_found(client, invoice, page):
+    _record_check(invoice)  # paid, so even its receipt exists
+    client.force_login(MemberFactory().user)
+
+    response = client.get(reverse(f"billing:{page}", args=[invoice.number]))
+
+    assert response.status_code == 404
+    assert not CardPaymentIntent.objects.exists()
+
+
+def test_another_members_invoice_cannot_be_paid(client, invoice):
+    client.force_login(MemberFactory().user)
+
+    response = client.post(reverse("billing:pay", args=[invoice.number]), {"card": "success"})
+
+    assert response.status_code == 404
+    invoice.refresh_from_db()
+    assert invoice.is_open
+
+
+@pytest.mark.parametrize("page", ["invoices", *MEMBER_PAGES])
+def test_anonymous_visitors_are_sent_to_sign_in(client, invoice, page):
+    url = reverse(f"billing:{page}", args=[] if page == "invoices" else [invoice.number])
+
+    response = client.get(url)
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+    assert "next=" in response.url
+
+
+# --- PDFs --------------------------------------------------------------------------------------------
+
+
+def test_invoice_pdf_has_the_number_and_amount(signed_in, invoice, member):
+    response = signed_in.get(reverse("billing:invoice_pdf", args=[invoice.number]))
+
+    assert response.status_code == 200
+    assert invoice.number in response["Content-Disposition"]
+    text = _pdf_text(response)
+    assert invoice.number in text
+    assert "$50.00" in text
+    assert member.member_number in text
+
+
+def test_receipt_pdf_has_the_number_and_amount(signed_in, invoice):
+    payment = _record_check(invoice)
+
+    response = signed_in.get(reverse("billing:receipt_pdf", args=[invoice.number]))
+
+    assert response.status_code == 200
+    assert payment.receipt_number in response["Content-Disposition"]
+    text = _pdf_text(response)
+    assert invoice.number in text
+    assert payment.receipt_number in text
+    assert "$50.00" in text
+
+
+def test_an_unpaid_invoice_has_no_receipt(signed_in, invoice):
+    assert signed_in.get(reverse("billing:receipt_pdf", args=[invoice.number])).status_code == 404
+
+
+# --- paying ------------------------------------------------------------------------------------------
+
+
+def test_pay_page_in_test_mode_offers_the_three_test_cards(signed_in, invoice, localstripe):
+    response = signed_in.get(reverse("billing:pay", args=[invoice.number]))
+
+    assert response.status_code == 200
+    text = _text(response)
+    assert "Pay $50.00" in text
+    assert "Test mode." in text
+    page = response.content.decode()
+    assert re.findall(r'name="card" id="card-(\w+)"', page) == ["success", "decline", "3ds"]
+    for label in ("Visa, succeeds (4242)", "Visa, declined by the bank (0341)", "Visa, asks for 3-D Secure"):
+        assert label in text
+    assert "js.stripe.com" not in page  # test mode never loads Stripe.js
+    assert CardPaymentIntent.objects.filter(invoice=invoice).count() == 1
+
+
+def test_paying_with_the_success_card_shows_the_invoice_paid(signed_in, invoice, localstripe):
+    response = signed_in.post(reverse("billing:pay", args=[invoice.number]), {"card": "success"}, follow=True)
+
+    assert response.redirect_chain[-1][0] == invoice.get_absolute_url()
+    text = _text(response)
+    assert f"Thank you: $50.00 received for invoice {invoice.number}." in text
+    assert "Paid" in text
+    assert "Receipt (PDF)" in text
+    invoice.refresh_from_db()
+    assert invoice.state == Invoice.State.PAID
+
+
+def test_a_declined_card_shows_the_reason_on_the_pay_page(signed_in, invoice, localstripe):
+    response = signed_in.post(reverse("billing:pay", args=[invoice.number]), {"card": "decline"})
+
+    assert response.status_code == 400
+    assert "The payment did not go through: Your card was declined." in _text(response)
+    assert "Visa, succeeds" in _text(response)  # the member can try another card at once
+    invoice.refresh_from_db()
+    assert invoice.is_open
+
+
+def test_3d_secure_goes_through_the_authenticate_page(signed_in, invoice, localstripe):
+    response = signed_in.post(reverse("billing:pay", args=[invoice.number]), {"card": "3ds"})
+
+    authenticate = reverse("billing:pay_authenticate", args=[invoice.number])
+    assert response.status_code == 302
+    assert response.url == authenticate
+    page = signed_in.get(authenticate)
+    assert "Your bank asks you to confirm the payment of $50.00" in _text(page)
+
+    response = signed_in.post(authenticate, {"outcome": "approve"}, follow=True)
+
+    assert f"Thank you: $50.00 received for invoice {invoice.number}." in _text(response)
+    invoice.refresh_from_db()
+    assert invoice.state == Invoice.State.PAID
+
+
+def test_failed_3d_secure_returns_to_the_pay_page_with_the_reason(signed_in, invoice, localstripe):
+    signed_in.post(reverse("billing:pay", args=[invoice.number]), {"card": "3ds"})
+
+    response = signed_in.post(
+        reverse("billing:pay_authenticate", args=[invoice.number]), {"outcome": "fail"}, follow=True
+    )
+
+    assert response.redirect_chain[-1][0] == reverse("billing:pay", args=[invoice.number])
+    assert "The payment did not go through: The provided PaymentMethod has failed authentication." in _text(
+        response
+    )
+    invoice.refresh_from_db()
+    assert invoice.is_open
+
+
+def test_a_paid_invoice_has_nothing_to_pay(signed_in, invoice):
+    _record_check(invoice)
+
+    response = signed_in.get(reverse("billing:pay", args=[invoice.number]), follow=True)
+
+    assert response.redirect_chain[-1][0] == invoice.get_absolute_url()
+    assert f"Invoice {invoice.number} is paid: nothing to pay." in _text(response)
+
+
+def test_pay_page_says_card_payments_are_unavailable_when_stripe_does_not_answer(
+    signed_in, invoice, settings
+):
+    settings.STRIPE_API_BASE = f"http://127.0.0.1:{_free_port()}"  # nothing listens there
+    settings.STRIPE_SECRET_KEY = "sk_test_unreachable"
+
+    response = signed_in.get(reverse("billing:pay", args=[invoice.number]))
+
+    assert response.status_code == 503
+    text = _text(response)
+    assert "Card payments are unavailable" in text
+    assert "The payment service did not answer." in text
+    assert f"Your invoice {invoice.number} ($50.00, due May 31, 2026) stays open." in text
+    assert not CardPaymentIntent.objects.exists()
+    assert not StripeCustomer.objects.exists()
+
+
+def test_pay_page_says_card_payments_are_unavailable_without_a_stripe_key(signed_in, invoice, settings):
+    settings.STRIPE_SECRET_KEY = ""
+
+    response = signed_in.get(reverse("billing:pay", args=[invoice.number]))
+
+    assert response.status_code == 503
+    assert "Card payments are not available at the moment." in _text(response)
+    assert not CardPaymentIntent.objects.exists()
+
+
+def test_stripe_stopping_between_the_page_and_the_click_says_unavailable(
+    signed_in, invoice, localstripe, settings
+):
+    assert signed_in.get(reverse("billing:pay", args=[invoice.number])).status_code == 200
+    localstripe.process.terminate()
+    localstripe.process.wait(timeout=5)
+
+    response = signed_in.post(reverse("billing:pay", args=[invoice.number]), {"card": "success"})
+
+    assert response.status_code == 503
+    assert "The payment service did not answer." in _text(response)
+    invoice.refresh_from_db()
+    assert invoice.is_open
+
+
+# --- query counts ------------------------------------------------------------------------------------
+
+
+def _member_with_invoices(count: int, *, paid: int):
+    """A member with one annual invoice and count - 1 recertification fees; the first `paid` paid by check."""
+    member = MemberFactory()
+    invoices = [fixed_invoice(member)]
+    certification = invoices[0].certification
+    for index in range(1, count):
+        invoices.append(
+            services.invoice_issue_recertification_fee(
+                certification=certification,
+                kind=Invoice.Kind.RECERT_EXAM,
+                amount_cents=12500,
+                description="Recertification by exam",
+                reference=f"{index:03d}",
+                today=FIXED_ISSUE_DAY,
+                source="test",
+            )
+        )
+    for invoice in invoices[:paid]:
+        _record_check(invoice, number=str(invoice.pk))
+    return member
+
+
+def test_invoices_page_query_count_does_not_grow_with_invoices(client, django_assert_num_queries):
+    one = _member_with_invoices(1, paid=1)
+    many = _member_with_invoices(50, paid=20)
+    url = reverse("billing:invoices")
+    client.force_login(one.user)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    client.force_login(many.user)
+
+    with django_assert_num_queries(len(queries)):
+        response = client.get(url)
+
+    assert len(response.context["invoices"]) == 50
+    assert len(response.context["payments"]) == 20

@@ -1,0 +1,182 @@
+"""The Stripe webhook: localstripe delivering to the live server, then hand-signed deliveries through the
+test client (duplicates, out of order, bad or stale signatures, events that are not ours)."""
+
+import time
+
+import pytest
+from django.urls import reverse
+
+from billing import services
+from billing.models import CardPaymentIntent, Invoice, InvoiceEvent, Payment, StripeEvent
+from members.models import Notice
+from tests.billing.conftest import (
+    invoice_due_this_month,
+    pay_at_stripe,
+    payment_intent_event,
+    stripe_signature,
+)
+from tests.factories import MemberFactory
+
+DELIVERY_TIMEOUT = 10  # seconds: localstripe sends each event once, about a second after it happened
+WEBHOOK_URL = reverse("billing:stripe_webhook")
+
+
+def _deliver(client, payload: bytes, signature: str):
+    return client.post(
+        WEBHOOK_URL, data=payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature
+    )
+
+
+# --- localstripe -> live server ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_localstripe_webhook_marks_the_invoice_paid(seeded, live_server, localstripe):
+    localstripe.register_webhook(live_server.url)
+    invoice = invoice_due_this_month(MemberFactory())
+    intent = services.payment_intent_for(invoice=invoice)
+
+    # Paid at Stripe (as Stripe.js does in the browser): nobody here calls sync; only the webhook can tell.
+    assert pay_at_stripe(intent.stripe_id).status == "succeeded"
+
+    deadline = time.monotonic() + DELIVERY_TIMEOUT
+    while not Invoice.objects.filter(pk=invoice.pk, state=Invoice.State.PAID).exists():
+        assert time.monotonic() < deadline, f"no webhook paid the invoice:\n{localstripe.log()}"
+        time.sleep(0.1)
+    event = StripeEvent.objects.get(type="payment_intent.succeeded")
+    assert event.object_id == intent.stripe_id
+    assert event.outcome == "intent succeeded"
+    payment = Payment.objects.get(invoice=invoice)
+    assert payment.stripe_payment_intent_id == intent.stripe_id
+    assert payment.reference == "Visa ending 4242"
+    assert Notice.objects.filter(kind="receipt", key=invoice.number).count() == 1
+    assert CardPaymentIntent.objects.get().status == "succeeded"
+    localstripe.wait_for_webhooks()
+    assert 'webhook "payment_intent.succeeded" successfully delivered' in localstripe.deliveries()
+    assert not [delivery for delivery in localstripe.deliveries() if "failed" in delivery], localstripe.log()
+
+
+# --- hand-signed deliveries through the test client --------------------------------------------------
+
+
+@pytest.fixture
+def paid_at_stripe(db, localstripe):
+    """An open invoice whose intent succeeded at Stripe, before any webhook reached the portal."""
+    invoice = invoice_due_this_month(MemberFactory())
+    intent = services.payment_intent_for(invoice=invoice)
+    pay_at_stripe(intent.stripe_id)
+    return intent
+
+
+def test_the_same_event_twice_pays_once(
+    client, localstripe, paid_at_stripe, django_capture_on_commit_callbacks
+):
+    payload = payment_intent_event(
+        "evt_same", "payment_intent.succeeded", paid_at_stripe.stripe_id, status="succeeded"
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _deliver(client, payload, stripe_signature(payload, localstripe.webhook_secret))
+        second = _deliver(client, payload, stripe_signature(payload, localstripe.webhook_secret))
+
+    assert first.status_code == second.status_code == 200
+    assert first.json() == {"received": True}
+    invoice = paid_at_stripe.invoice
+    invoice.refresh_from_db()
+    assert invoice.state == Invoice.State.PAID
+    assert Payment.objects.filter(invoice=invoice).count() == 1
+    assert InvoiceEvent.objects.filter(invoice=invoice, to_state=Invoice.State.PAID).count() == 1
+    assert Notice.objects.filter(kind="receipt", key=invoice.number).count() == 1
+    event = StripeEvent.objects.get()
+    assert (event.event_id, event.outcome) == ("evt_same", "intent succeeded")
+
+
+def test_payment_failed_arriving_after_succeeded_changes_nothing(client, localstripe, paid_at_stripe):
+    succeeded = payment_intent_event(
+        "evt_1", "payment_intent.succeeded", paid_at_stripe.stripe_id, status="succeeded"
+    )
+    failed = payment_intent_event(
+        "evt_0",
+        "payment_intent.payment_failed",
+        paid_at_stripe.stripe_id,
+        status="requires_payment_method",
+        last_payment_error={"code": "card_declined", "message": "Your card was declined."},
+    )
+    assert (
+        _deliver(client, succeeded, stripe_signature(succeeded, localstripe.webhook_secret)).status_code
+        == 200
+    )
+    payment = Payment.objects.get()
+
+    response = _deliver(client, failed, stripe_signature(failed, localstripe.webhook_secret))
+
+    assert response.status_code == 200
+    invoice = paid_at_stripe.invoice
+    invoice.refresh_from_db()
+    assert invoice.state == Invoice.State.PAID
+    assert list(Payment.objects.all()) == [payment]
+    assert InvoiceEvent.objects.filter(invoice=invoice, to_state=Invoice.State.PAID).count() == 1
+    intent = CardPaymentIntent.objects.get()
+    assert (intent.status, intent.last_error) == ("succeeded", "")
+    assert StripeEvent.objects.get(event_id="evt_0").outcome == "intent succeeded"
+
+
+def test_a_bad_signature_is_refused_and_nothing_is_written(client, localstripe, paid_at_stripe):
+    payload = payment_intent_event("evt_forged", "payment_intent.succeeded", paid_at_stripe.stripe_id)
+
+    wrong_secret = _deliver(client, payload, stripe_signature(payload, "whsec_not_ours"))
+    no_signature = _deliver(client, payload, "")
+    tampered = _deliver(
+        client,
+        payload.replace(b"evt_forged", b"evt_forgex"),
+        stripe_signature(payload, localstripe.webhook_secret),
+    )
+
+    for response in (wrong_secret, no_signature, tampered):
+        assert response.status_code == 400
+        assert response.json()["error"] == "invalid_signature"
+    assert not StripeEvent.objects.exists()
+    assert not Payment.objects.exists()
+    paid_at_stripe.invoice.refresh_from_db()
+    assert paid_at_stripe.invoice.is_open
+
+
+def test_an_old_timestamp_is_refused_and_nothing_is_written(client, localstripe, paid_at_stripe):
+    payload = payment_intent_event("evt_replayed", "payment_intent.succeeded", paid_at_stripe.stripe_id)
+    stale = stripe_signature(payload, localstripe.webhook_secret, timestamp=int(time.time()) - 301)
+
+    response = _deliver(client, payload, stale)
+
+    assert response.status_code == 400
+    assert not StripeEvent.objects.exists()
+    assert not Payment.objects.exists()
+    paid_at_stripe.invoice.refresh_from_db()
+    assert paid_at_stripe.invoice.is_open
+
+
+def test_a_signed_body_that_is_not_json_is_refused(client, localstripe, db):
+    payload = b"not json"
+
+    response = _deliver(client, payload, stripe_signature(payload, localstripe.webhook_secret))
+
+    assert response.status_code == 400
+    assert not StripeEvent.objects.exists()
+
+
+def test_an_event_for_an_unknown_payment_intent_is_stored_and_ignored(client, localstripe, db):
+    payload = payment_intent_event(
+        "evt_other_app", "payment_intent.succeeded", "pi_not_from_this_portal", status="succeeded"
+    )
+
+    response = _deliver(client, payload, stripe_signature(payload, localstripe.webhook_secret))
+
+    assert response.status_code == 200
+    event = StripeEvent.objects.get()
+    assert (event.event_id, event.type, event.object_id) == (
+        "evt_other_app",
+        "payment_intent.succeeded",
+        "pi_not_from_this_portal",
+    )
+    assert event.outcome.startswith("ignored")
+    assert event.payload["data"]["object"]["id"] == "pi_not_from_this_portal"
+    assert not Payment.objects.exists()
