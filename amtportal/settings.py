@@ -218,5 +218,6 @@ LOGGING = {
     "loggers": {
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        "stripe": {"level": "WARNING"},  # one INFO line per API request otherwise
     },
 }

@@ -27,7 +27,7 @@ from billing import rules, selectors, services
 from billing import views as member_views
 from billing.forms import CheckPaymentForm, InvoiceSearchForm, ReasonForm
 from billing.models import Invoice, Payment
-from members.models import MailBatch, Notice
+from members.models import MailBatch
 from members.services.mail_batch import mail_batch_build
 
 SEARCH_LIMIT = 50
@@ -261,11 +261,10 @@ def mail_batches(request):
 @require_GET
 def mail_batch_detail(request, day: str):
     batch = _batch_or_404(day)
-    exceptions = batch.letters.filter(state=Notice.State.FAILED).select_related("member").order_by("pk")
     return render(
         request,
         "billing/staff/mail_batch_detail.html",
-        {"batch": batch, "parts": list(batch.parts.all()), "exceptions": list(exceptions)},
+        {"batch": batch, "parts": list(batch.parts.all()), "exceptions": batch.exceptions},
     )
 
 

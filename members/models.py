@@ -329,6 +329,11 @@ class MailBatch(models.Model):
     letter_count = models.PositiveIntegerField(default=0)
     exception_count = models.PositiveIntegerField(default=0)
     manifest = models.CharField(max_length=200, blank=True, help_text="Storage name of the CSV manifest.")
+    exceptions = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Letters this batch could not print (member, letter, reason, since when), as listed then.",
+    )
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -46,8 +46,8 @@ def _report_paid_through(invoice: Invoice, *, from_state: str, today, actor, sou
         settled = Invoice.objects.filter(
             certification=certification, kind=Invoice.Kind.ANNUAL, state__in=Invoice.SETTLED_STATES
         ).values_list("fee_year_start", flat=True)
-        paid_through = rules.paid_through_after_settling(paid_through, settled)
-    elif from_state in Invoice.SETTLED_STATES:
+        paid_through = rules.paid_through_after_settling(paid_through, [start for start in settled if start])
+    elif from_state in Invoice.SETTLED_STATES and invoice.fee_year is not None:
         paid_through = rules.paid_through_after_unsettling(paid_through, invoice.fee_year)
     certification_record_paid_through(
         certification=certification, paid_through=paid_through, today=today, actor=actor, source=source
@@ -240,7 +240,8 @@ def _issue_chunk(ids: list[int], *, today: datetime.date, issue_days: int, sourc
     # certification -> fee-year start -> states of its invoices (void and refunded ones count for numbering)
     issued: dict[int, dict[datetime.date, list[str]]] = {}
     for certification_id, start, state in annual.values_list("certification_id", "fee_year_start", "state"):
-        issued.setdefault(certification_id, {}).setdefault(start, []).append(state)
+        if start is not None:  # always set on annual invoices (a check constraint)
+            issued.setdefault(certification_id, {}).setdefault(start, []).append(state)
     new = []
     for certification in certifications:
         by_year = issued.get(certification.pk, {})

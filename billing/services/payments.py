@@ -45,7 +45,8 @@ def _create_intent(invoice: Invoice) -> CardPaymentIntent:
             "amount": invoice.amount_cents,
             "currency": invoice.currency.lower(),
             "customer": _customer_id(member),
-            "payment_method_types": ["card"],
+            # Only card (localstripe refuses automatic_payment_methods); the SDK's types no longer list it.
+            "payment_method_types": ["card"],  # type: ignore[typeddict-unknown-key]
             "metadata": {
                 "invoice_number": invoice.number,
                 "member_number": member.member_number,
@@ -56,7 +57,7 @@ def _create_intent(invoice: Invoice) -> CardPaymentIntent:
     return CardPaymentIntent.objects.create(
         invoice=invoice,
         stripe_id=intent.id,
-        client_secret=intent.client_secret,
+        client_secret=intent.client_secret or "",
         amount_cents=invoice.amount_cents,
         status=intent.status,
     )

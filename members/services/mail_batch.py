@@ -49,20 +49,50 @@ def _waiting(batch: MailBatch):
     )
 
 
+def _exception_entry(letter: Notice, batch: MailBatch) -> dict:
+    member = letter.member
+    since = letter.mail_batch.day if letter.mail_batch_id else batch.day
+    return {
+        "notice_id": letter.pk,
+        "member_number": member.member_number,
+        "name": member.full_name,
+        "subject": letter.subject,
+        "reason": NO_ADDRESS,
+        "waiting_since": since.isoformat(),
+    }
+
+
 def _list_exceptions(batch: MailBatch) -> None:
+    """Letters whose member has no usable address are this batch's exceptions. A letter stays with the
+    batch that first listed it (failed) and is listed again by each later batch until its address is fixed;
+    then it goes back to pending and is printed. The batch keeps its list as it was: a rerun only adds."""
     with transaction.atomic():
+        locked = MailBatch.objects.select_for_update().get(pk=batch.pk)
         letters = list(
-            _waiting(batch).select_related("member").select_for_update(of=("self",)).order_by("pk")
+            _waiting(locked)
+            .select_related("member", "mail_batch")
+            .select_for_update(of=("self",))
+            .order_by("pk")
         )
+        listed = {entry["notice_id"]: entry for entry in locked.exceptions}
         changed = []
         for letter in letters:
             if not letter.member.has_mailing_address:
-                letter.state, letter.mail_batch, letter.last_error = Notice.State.FAILED, batch, NO_ADDRESS
-                changed.append(letter)
+                listed.setdefault(letter.pk, _exception_entry(letter, locked))
+                if letter.state == Notice.State.PENDING:
+                    letter.state, letter.mail_batch, letter.last_error = (
+                        Notice.State.FAILED,
+                        locked,
+                        NO_ADDRESS,
+                    )
+                    changed.append(letter)
             elif letter.state == Notice.State.FAILED:  # the address was fixed: print it in this batch
                 letter.state, letter.mail_batch, letter.last_error = Notice.State.PENDING, None, ""
                 changed.append(letter)
         Notice.objects.bulk_update(changed, ["state", "mail_batch", "last_error"], batch_size=500)
+        locked.exceptions = sorted(listed.values(), key=lambda entry: entry["notice_id"])
+        locked.exception_count = len(locked.exceptions)
+        locked.save(update_fields=["exceptions", "exception_count"])
 
 
 def _part_path(batch: MailBatch, number: int) -> str:
@@ -188,7 +218,6 @@ def mail_batch_build(*, day: datetime.date, part_size: int | None = None) -> Mai
     with transaction.atomic():
         batch = MailBatch.objects.select_for_update().get(pk=batch.pk)
         batch.manifest = _save(f"mail-batches/{day:%Y-%m-%d}/manifest.csv", _manifest(batch))
-        batch.exception_count = batch.letters.filter(state=Notice.State.FAILED).count()
         batch.completed_at = clock.now()
-        batch.save(update_fields=["manifest", "exception_count", "completed_at"])
+        batch.save(update_fields=["manifest", "completed_at"])
     return batch

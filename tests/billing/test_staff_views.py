@@ -428,14 +428,14 @@ def test_the_batch_page_lists_the_print_files_and_the_exceptions(client, clerk):
     size = batch.parts.get().pdf_bytes
     assert f"1 1–1 (1 letter) {size // 1024}" in text  # filesizeformat: "NN.N KB"
     assert "Part 1 (PDF)" in text and "Manifest for the mail house (CSV)" in text
-    assert f"{missing.member_number} Bo Ray {letter.subject} {NO_ADDRESS}" in text
+    assert f"{missing.member_number} Bo Ray {letter.subject} 2026-04-10 {NO_ADDRESS}" in text
     assert "printed in the next day's batch" in text
     assert printed.member_number not in text
     html = response.content.decode()
     assert f'href="{reverse("members:staff_member", args=[missing.member_number])}"' in html
 
 
-def test_an_exception_moves_to_the_next_day_s_batch_and_is_printed_once_the_address_is_fixed(client, clerk):
+def test_an_exception_is_printed_in_the_next_day_s_batch_once_the_address_is_fixed(client, clerk):
     _, _, missing = batch_with_a_letter_and_an_exception()
     member_services.member_update_profile(
         member=missing, changed_by=missing.user, fields={"address_line1": "3 Oak Road"}
@@ -445,7 +445,8 @@ def test_an_exception_moves_to_the_next_day_s_batch_and_is_printed_once_the_addr
     earlier = page_text(client.get(reverse("billing_staff:mail_batch", args=["2026-04-10"])))
     later = page_text(client.get(reverse("billing_staff:mail_batch", args=["2026-04-11"])))
 
-    assert "The 1 exception of this day was taken into a later batch" in earlier
+    # The earlier batch still lists its exception as it was; the later one printed the letter
+    assert "Exceptions 1" in earlier and f"{missing.member_number} Bo Ray" in earlier
     assert "Letters printed 1 Exceptions 0" in later and "No exceptions." in later
 
 

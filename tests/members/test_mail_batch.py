@@ -1,0 +1,226 @@
+"""The day's mail batch (members/services/mail_batch.py): print-ready PDF parts, one letter per page, a CSV
+manifest, exceptions for members without a usable address; a rerun rebuilds the same batch.
+
+The letters are the at-issue renewal letters the billing jobs write (RMA certified in May, the 2026 fee year
+invoiced on 2026-04-01). Letters are written at 14:00 UTC and the batch runs at 15:00 UTC (both Apr 1 in
+Chicago), because a batch takes the letters written before it started.
+"""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.core.files.storage import default_storage
+from pypdf import PdfReader
+
+from billing import services as billing
+from members.models import MailBatch, Notice
+from members.services import member_update_profile
+from members.services.mail_batch import MANIFEST_COLUMNS, NO_ADDRESS, mail_batch_build
+from tests.factories import MemberFactory, make_certification
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+DAY = D(2026, 4, 1)
+NEXT_DAY = D(2026, 4, 2)
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def clock(time_machine):
+    def move(day: D, hour: int) -> None:
+        moment = datetime.datetime.combine(day, datetime.time(hour), tzinfo=datetime.UTC)
+        time_machine.move_to(moment, tick=False)
+
+    return move
+
+
+def members_with_letters(count: int, *, without_address: int = 0) -> list:
+    """`count` members with a certification whose at-issue letter is written on DAY; the last
+    `without_address` of them have no street address."""
+    members = []
+    for number in range(count):
+        address = "" if number >= count - without_address else f"{100 + number} Oak Avenue"
+        member = MemberFactory(
+            first_name="Alex", address_line1=address, city="Peoria", postal_code=f"616{number:02d}"
+        )
+        make_certification(
+            member, certified_on=D(2019, 5, 14), today=D(2026, 3, 1), paid_through=D(2026, 4, 30)
+        )
+        members.append(member)
+    billing.invoices_issue_due(today=DAY)
+    billing.renewal_notices_send(today=DAY)
+    return members
+
+
+def pages(batch: MailBatch) -> list[str]:
+    texts = []
+    for part in batch.parts.order_by("number"):
+        reader = PdfReader(default_storage.open(part.pdf))
+        assert len(reader.pages) == part.letter_count
+        texts += [page.extract_text() for page in reader.pages]
+    return texts
+
+
+def manifest(batch: MailBatch) -> list[dict]:
+    with default_storage.open(batch.manifest) as file:
+        rows = list(csv.reader(io.StringIO(file.read().decode("utf-8"))))
+    assert rows[0] == MANIFEST_COLUMNS
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
+def test_seven_letters_in_parts_of_three(clock):
+    """Given 7 letters written today, when the batch runs with parts of 3, then there are 3 print files of
+    3, 3 and 1 pages; page n is letter n, with that member's name and address; the manifest lists the 7
+    letters in sequence order with their part, the member and the address columns."""
+    clock(DAY, 14)
+    members = members_with_letters(7)
+    clock(DAY, 15)
+    batch = mail_batch_build(day=DAY, part_size=3)
+
+    assert (batch.letter_count, batch.exception_count) == (7, 0)
+    assert [(p.number, p.first_sequence, p.letter_count) for p in batch.parts.order_by("number")] == [
+        (1, 1, 3),
+        (2, 4, 3),
+        (3, 7, 1),
+    ]
+    texts = pages(batch)
+    assert len(texts) == 7
+    rows = manifest(batch)
+    assert [row["sequence"] for row in rows] == [str(n) for n in range(1, 8)]
+    assert [row["part"] for row in rows] == ["1", "1", "1", "2", "2", "2", "3"]
+    by_number = {member.member_number: member for member in members}
+    assert sorted(row["member_number"] for row in rows) == sorted(by_number)
+    for text, row in zip(texts, rows, strict=True):
+        member = by_number[row["member_number"]]
+        for line in member.address_lines:
+            assert line in text
+        assert f"Member {member.member_number}" in text and f"Letter {row['sequence']}" in text
+        assert (row["name"], row["address_line1"], row["city"], row["postal_code"], row["country"]) == (
+            member.full_name,
+            member.address_line1,
+            "Peoria",
+            member.postal_code,
+            "US",
+        )
+        assert row["kind"] == "renewal"
+        assert row["subject"] == "Your RMA annual fee of $50.00 is due May 31, 2026"
+        letter = Notice.objects.get(pk=row["notice_id"])
+        assert (letter.member_id, letter.state, letter.batch_sequence) == (
+            member.pk,
+            "sent",
+            int(row["sequence"]),
+        )
+        assert letter.mail_batch_id == batch.pk
+
+
+def test_five_letters_make_one_print_file(clock):
+    clock(DAY, 14)
+    members_with_letters(5)
+    clock(DAY, 15)
+    batch = mail_batch_build(day=DAY)
+
+    assert batch.parts.count() == 1
+    assert len(pages(batch)) == 5
+    assert len(manifest(batch)) == 5
+
+
+def test_members_without_an_address_are_exceptions_until_it_is_fixed(clock):
+    """Given 4 letters, one to a member with no street address, when the batch runs, then 3 are printed and
+    the fourth is listed as an exception (failed, with the reason), in neither the PDF nor the manifest; the
+    next day it is listed again; once the member enters an address, the next batch prints it."""
+    clock(DAY, 14)
+    *addressed, homeless = members_with_letters(4, without_address=1)
+    clock(DAY, 15)
+    batch = mail_batch_build(day=DAY)
+
+    assert (batch.letter_count, batch.exception_count) == (3, 1)
+    exception = Notice.objects.get(member=homeless, channel="letter")
+    assert (exception.state, exception.last_error, exception.mail_batch_id) == (
+        "failed",
+        NO_ADDRESS,
+        batch.pk,
+    )
+    assert not any(homeless.full_name in text for text in pages(batch))
+    assert homeless.member_number not in {row["member_number"] for row in manifest(batch)}
+
+    clock(NEXT_DAY, 15)
+    again = mail_batch_build(day=NEXT_DAY)
+    assert (again.letter_count, again.exception_count) == (0, 1)
+
+    member_update_profile(
+        member=homeless, changed_by=homeless.user, fields={"address_line1": "9 Pine Road", "city": "Peoria"}
+    )
+    clock(D(2026, 4, 3), 15)
+    fixed = mail_batch_build(day=D(2026, 4, 3))
+    assert (fixed.letter_count, fixed.exception_count) == (1, 0)
+    [text] = pages(fixed)
+    assert "9 Pine Road" in text and homeless.full_name in text
+    exception.refresh_from_db()
+    assert (exception.state, exception.mail_batch_id, exception.batch_sequence) == ("sent", fixed.pk, 1)
+    assert exception.recipient.splitlines()[1] == "9 Pine Road"
+
+
+def test_rerunning_a_day_gives_the_same_batch(clock):
+    clock(DAY, 14)
+    members_with_letters(5, without_address=1)
+    clock(DAY, 15)
+    first = mail_batch_build(day=DAY, part_size=2)
+    parts = [(p.number, p.first_sequence, p.letter_count, p.pdf) for p in first.parts.order_by("number")]
+    first_manifest = manifest(first)
+
+    clock(DAY, 18)
+    again = mail_batch_build(day=DAY, part_size=2)
+
+    assert MailBatch.objects.count() == 1 and again.pk == first.pk
+    assert (again.letter_count, again.exception_count) == (4, 1)
+    assert [
+        (p.number, p.first_sequence, p.letter_count, p.pdf) for p in again.parts.order_by("number")
+    ] == parts
+    assert manifest(again) == first_manifest
+    assert len(pages(again)) == 4
+
+
+def test_a_deleted_print_file_is_rebuilt_by_a_rerun(clock):
+    clock(DAY, 14)
+    members_with_letters(5)
+    clock(DAY, 15)
+    batch = mail_batch_build(day=DAY, part_size=3)
+    second = batch.parts.get(number=2)
+    before = [page.extract_text() for page in PdfReader(default_storage.open(second.pdf)).pages]
+    default_storage.delete(second.pdf)
+
+    clock(DAY, 16)
+    batch = mail_batch_build(day=DAY, part_size=3)
+
+    second.refresh_from_db()
+    reader = PdfReader(default_storage.open(second.pdf))
+    assert len(reader.pages) == second.letter_count == 2
+    assert [page.extract_text() for page in reader.pages] == before
+    assert batch.letter_count == 5 and batch.parts.count() == 2
+
+
+def test_a_letter_written_after_the_cutoff_goes_to_the_next_days_batch(clock):
+    clock(DAY, 14)
+    members_with_letters(2)
+    clock(DAY, 15)
+    mail_batch_build(day=DAY)
+
+    clock(DAY, 16)  # still Apr 1 in Chicago: a late letter written after the batch started
+    [late] = members_with_letters(1)
+    clock(DAY, 17)
+    rerun = mail_batch_build(day=DAY)
+    assert rerun.letter_count == 2
+    assert Notice.objects.get(member=late, channel="letter").state == "pending"
+
+    clock(NEXT_DAY, 15)
+    following = mail_batch_build(day=NEXT_DAY)
+    assert following.letter_count == 1
+    assert late.full_name in pages(following)[0]
