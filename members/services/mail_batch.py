@@ -51,7 +51,7 @@ def _waiting(batch: MailBatch):
 
 def _exception_entry(letter: Notice, batch: MailBatch) -> dict:
     member = letter.member
-    since = letter.mail_batch.day if letter.mail_batch_id else batch.day
+    since = letter.mail_batch.day if letter.mail_batch is not None else batch.day
     return {
         "notice_id": letter.pk,
         "member_number": member.member_number,
