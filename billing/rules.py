@@ -6,7 +6,7 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from members.rules import ONE_DAY, FeeYear, next_unpaid_fee_year
+from members.rules import ONE_DAY, FeeYear, covered_fee_year, next_unpaid_fee_year
 
 # The moves an invoice may make (a pipeline, as in django-oscar): anything else is refused.
 TRANSITIONS: dict[str, set[str]] = {
@@ -58,8 +58,13 @@ def paid_through_after_settling(
     return paid_through
 
 
-def paid_through_after_unsettling(paid_through: datetime.date, fee_year: FeeYear) -> datetime.date:
-    """A paid or waived fee year is owed again (refunded, voided): the contiguous run stops before it."""
+def paid_through_after_unsettling(
+    paid_through: datetime.date, fee_year: FeeYear, *, anchor: datetime.date
+) -> datetime.date:
+    """A paid or waived fee year is owed again (refunded, voided): the contiguous run stops before it. A fee
+    year before the current anchor's covered year (before a reinstatement) no longer counts either way."""
+    if fee_year.start <= covered_fee_year(anchor).start:
+        return paid_through
     if fee_year.start <= paid_through:
         return min(paid_through, fee_year.start - ONE_DAY)
     return paid_through

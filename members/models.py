@@ -285,7 +285,7 @@ class Notice(models.Model):
     key = models.CharField(max_length=200)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
-    recipient = models.CharField(max_length=254, blank=True)
+    recipient = models.TextField(blank=True, help_text="E-mail address, or the postal address lines.")
     subject = models.CharField(max_length=300)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)

@@ -48,7 +48,9 @@ def _report_paid_through(invoice: Invoice, *, from_state: str, today, actor, sou
         ).values_list("fee_year_start", flat=True)
         paid_through = rules.paid_through_after_settling(paid_through, [start for start in settled if start])
     elif from_state in Invoice.SETTLED_STATES and invoice.fee_year is not None:
-        paid_through = rules.paid_through_after_unsettling(paid_through, invoice.fee_year)
+        paid_through = rules.paid_through_after_unsettling(
+            paid_through, invoice.fee_year, anchor=certification.anchor_date
+        )
     certification_record_paid_through(
         certification=certification, paid_through=paid_through, today=today, actor=actor, source=source
     )
@@ -84,7 +86,15 @@ def invoice_move(
         notices_cancel(
             member_id=locked.certification.member_id, kind=RENEWAL_KIND, key_prefix=f"{locked.number}:"
         )
+        if from_state == Invoice.State.OPEN and locked.payment_intents.exclude(status="canceled").exists():
+            transaction.on_commit(lambda: _cancel_payment_intents(locked.pk))
     return locked
+
+
+def _cancel_payment_intents(invoice_id: int) -> None:
+    from billing.services.payments import payment_intents_cancel  # payments builds on this module
+
+    payment_intents_cancel(invoice_id=invoice_id)
 
 
 def _receipt_notice(invoice: Invoice, payment: Payment) -> None:

@@ -8,6 +8,7 @@ import logging
 import stripe
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from billing import stripe_gateway
 from billing.models import CardPaymentIntent, Invoice, Payment, StripeCustomer, StripeEvent
@@ -196,6 +197,9 @@ def payment_intent_sync(*, stripe_id: str, today: datetime.date, source: str) ->
     record what it says: a succeeded intent pays its invoice exactly once."""
     remote = stripe_gateway.client().v1.payment_intents.retrieve(stripe_id)
     with transaction.atomic():
+        # The invoice row first, as every other payment path locks it: one lock order, no deadlock.
+        invoice_id = CardPaymentIntent.objects.values_list("invoice_id", flat=True).get(stripe_id=stripe_id)
+        Invoice.objects.select_for_update().filter(pk=invoice_id).first()
         intent = (
             CardPaymentIntent.objects.select_for_update().select_related("invoice").get(stripe_id=stripe_id)
         )
@@ -229,9 +233,11 @@ def payment_intents_reconcile(*, today: datetime.date) -> int:
     """Daily (and after a lost webhook): re-read every intent of an open invoice; returns how many paid.
     An intent already stored as succeeded is read too: its invoice still open means the recording was lost
     (a crash after the test-mode confirm, before its sync), and this is the job that catches it."""
-    open_intents = CardPaymentIntent.objects.filter(invoice__state=Invoice.State.OPEN).exclude(
-        status="canceled"
-    )
+    # Also intents of invoices settled meanwhile that were not seen to succeed: a member who paid a voided
+    # invoice from a page left open gets the money back even if that one webhook was lost.
+    open_intents = CardPaymentIntent.objects.filter(
+        Q(invoice__state=Invoice.State.OPEN) | ~Q(status="succeeded")
+    ).exclude(status="canceled")
     paid = 0
     for stripe_id in open_intents.order_by("pk").values_list("stripe_id", flat=True):
         try:
@@ -248,6 +254,8 @@ def stripe_event_receive(
 ) -> StripeEvent | None:
     """A webhook delivery: verified (ValueError or stripe.SignatureVerificationError when it is not, before
     anything is written), stored once by event id, and acted on by re-reading the object it names."""
+    if not secret:
+        raise ValueError("No webhook signing secret is configured (STRIPE_WEBHOOK_SECRET).")
     event = stripe.Webhook.construct_event(payload, signature, secret)
     data_object = event.data.object
     with transaction.atomic():
@@ -287,11 +295,20 @@ def invoice_refund(*, invoice: Invoice, reason: str, today: datetime.date, actor
             raise ValidationError(
                 "Only card payments are refunded here; return a check by the usual bank process."
             )
-        refund = stripe_gateway.client().v1.refunds.create(
-            params={
-                "payment_intent": payment.stripe_payment_intent_id,
-                "metadata": {"invoice_number": locked.number, "reason": reason[:450]},
-            }
+        api = stripe_gateway.client().v1
+        # A refund made by an earlier attempt whose database write failed is used, not made again.
+        earlier = api.refunds.list(
+            params={"payment_intent": payment.stripe_payment_intent_id, "limit": 1}
+        ).data
+        refund = (
+            earlier[0]
+            if earlier
+            else api.refunds.create(
+                params={
+                    "payment_intent": payment.stripe_payment_intent_id,
+                    "metadata": {"invoice_number": locked.number, "reason": reason[:450]},
+                }
+            )
         )
         payment.stripe_refund_id = refund.id
         payment.refunded_on = today
@@ -304,3 +321,20 @@ def invoice_refund(*, invoice: Invoice, reason: str, today: datetime.date, actor
             actor=actor,
             source="refund",
         )
+
+
+def payment_intents_cancel(*, invoice_id: int) -> int:
+    """The invoice left open (paid by check, waived, voided): its live intent can no longer be paid, so a
+    pay page left open cannot take money. Best effort after commit; the daily check refunds the rest."""
+    cancelled = 0
+    for intent in CardPaymentIntent.objects.filter(invoice_id=invoice_id).exclude(
+        status__in=["canceled", "succeeded"]
+    ):
+        try:
+            remote = stripe_gateway.client().v1.payment_intents.cancel(intent.stripe_id)
+        except stripe.StripeError as error:
+            logger.warning("PaymentIntent %s not cancelled: %s", intent.stripe_id, error)
+            continue
+        CardPaymentIntent.objects.filter(pk=intent.pk).update(status=remote.status)
+        cancelled += 1
+    return cancelled

@@ -179,6 +179,12 @@ def _restore_missing_files(batch: MailBatch) -> None:
         part.save(update_fields=["pdf", "pdf_bytes"])
 
 
+def _cell(value) -> str:
+    """A spreadsheet must not read a member's text as a formula (=, +, -, @ first)."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _manifest(batch: MailBatch) -> bytes:
     parts = list(batch.parts.all())
     out = io.StringIO()
@@ -187,23 +193,22 @@ def _manifest(batch: MailBatch) -> bytes:
     for letter in batch_letters(batch).iterator(chunk_size=2000):
         member = letter.member
         part = next(p.number for p in parts if p.first_sequence <= letter.batch_sequence <= p.last_sequence)
-        writer.writerow(
-            [
-                letter.batch_sequence,
-                part,
-                member.member_number,
-                member.full_name,
-                member.address_line1,
-                member.address_line2,
-                member.city,
-                member.state,
-                member.postal_code,
-                member.country,
-                letter.kind,
-                letter.subject,
-                letter.pk,
-            ]
-        )
+        row = [
+            letter.batch_sequence,
+            part,
+            member.member_number,
+            member.full_name,
+            member.address_line1,
+            member.address_line2,
+            member.city,
+            member.state,
+            member.postal_code,
+            member.country,
+            letter.kind,
+            letter.subject,
+            letter.pk,
+        ]
+        writer.writerow([_cell(value) for value in row])
     return out.getvalue().encode("utf-8")
 
 
@@ -211,9 +216,10 @@ def mail_batch_build(*, day: datetime.date, part_size: int | None = None) -> Mai
     """Build (or finish, or rebuild) the mail batch of `day`; returns it with its counts."""
     part_size = part_size or settings.MAIL_BATCH_PART_SIZE
     batch, _ = MailBatch.objects.get_or_create(day=day, defaults={"cutoff": clock.now()})
-    _list_exceptions(batch)
-    while _build_next_part(batch, part_size):
-        pass
+    if batch.completed_at is None:  # a finished batch may be printed already: it only gets its files back
+        _list_exceptions(batch)
+        while _build_next_part(batch, part_size):
+            pass
     _restore_missing_files(batch)
     with transaction.atomic():
         batch = MailBatch.objects.select_for_update().get(pk=batch.pk)

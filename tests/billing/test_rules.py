@@ -143,11 +143,21 @@ def test_settled_years_before_paid_through_change_nothing():
 def test_unsettling_a_year_moves_paid_through_back_to_the_day_before_it():
     """Given paid through 2028-04-30, when the 2027 fee year is refunded, then paid through is 2027-04-30;
     when instead the 2026 year is voided it is 2026-04-30; a year after paid through changes nothing."""
-    through = D(2028, 4, 30)
-    assert rules.paid_through_after_unsettling(through, year(D(2027, 5, 1))) == D(2027, 4, 30)
-    assert rules.paid_through_after_unsettling(through, year(D(2026, 5, 1))) == D(2026, 4, 30)
-    assert rules.paid_through_after_unsettling(through, year(D(2028, 5, 1))) == through
-    assert rules.paid_through_after_unsettling(D(2027, 4, 30), year(D(2027, 5, 1))) == D(2027, 4, 30)
+    through, anchor = D(2028, 4, 30), D(2019, 5, 14)
+    assert rules.paid_through_after_unsettling(through, year(D(2027, 5, 1)), anchor=anchor) == D(2027, 4, 30)
+    assert rules.paid_through_after_unsettling(through, year(D(2026, 5, 1)), anchor=anchor) == D(2026, 4, 30)
+    assert rules.paid_through_after_unsettling(through, year(D(2028, 5, 1)), anchor=anchor) == through
+    assert rules.paid_through_after_unsettling(D(2027, 4, 30), year(D(2027, 5, 1)), anchor=anchor) == D(
+        2027, 4, 30
+    )
+
+
+def test_unsettling_a_year_from_before_a_reinstatement_changes_nothing():
+    """Given reinstated 2024-03-10 (covered fee year 2024-03-01..2025-02-28), when a 2019 fee year paid under
+    the old anchor is refunded, then paid through stays 2025-02-28: that year no longer counts either way."""
+    reinstated = D(2024, 3, 10)
+    after = rules.paid_through_after_unsettling(D(2025, 2, 28), year(D(2019, 5, 1)), anchor=reinstated)
+    assert after == D(2025, 2, 28)
 
 
 # --- Notice steps -----------------------------------------------------------------------------------------
@@ -326,7 +336,7 @@ def test_unsettling_keeps_paid_through_before_the_unsettled_year(anchor, paid_ye
     years = years_after(covered.end, 10)
     through = years[paid_years - 1].end
     fee_year = years[unsettled]
-    after = rules.paid_through_after_unsettling(through, fee_year)
+    after = rules.paid_through_after_unsettling(through, fee_year, anchor=anchor)
     if fee_year.start <= through:
         assert after == fee_year.start - datetime.timedelta(days=1)
     else:

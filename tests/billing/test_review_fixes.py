@@ -1,0 +1,117 @@
+"""Edge cases found in review: late final reminders, the manifest's cells, the webhook secret, a finished
+batch, a voided invoice's pay page, long addresses."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.core.files.storage import default_storage
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from billing import services, stripe_gateway
+from billing.models import CardPaymentIntent, Invoice, StripeEvent
+from members.models import MailBatch, Notice
+from members.services.mail_batch import mail_batch_build
+from tests.billing.conftest import FIXED_ISSUE_DAY, FIXED_PAY_DAY, fixed_invoice
+from tests.factories import MemberFactory, make_staff
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def test_a_final_reminder_sent_after_the_due_date_does_not_say_due_today():
+    # Given the due-date step reached only on a later day (the job missed days)
+    invoice = fixed_invoice(MemberFactory())
+    context = {
+        "invoice": invoice,
+        "credential": invoice.certification.credential,
+        "step": "due-date",
+        "overdue": True,
+        "lapses_on": datetime.date(2026, 6, 11),
+        "member": invoice.certification.member,
+        "pay_link": "http://x/pay/",
+    }
+    # Then the subject and the message say it was due, not that it is due today
+    subject = render_to_string("email/renewal_subject.txt", context)
+    body = render_to_string("email/renewal.txt", context)
+    assert "due today" not in subject and "was due May 31, 2026" in subject
+    assert "due today" not in body and "was due on May 31, 2026 and is still unpaid" in body
+
+
+def test_the_manifest_never_starts_a_cell_with_a_formula():
+    # Given a member whose typed address starts like a spreadsheet formula
+    member = MemberFactory(address_line1='=HYPERLINK("http://evil")', city="Springfield", postal_code="62701")
+    fixed_invoice(member)
+    services.renewal_notices_send(today=FIXED_ISSUE_DAY)
+    # When the day's batch is built
+    batch = mail_batch_build(day=FIXED_ISSUE_DAY)
+    # Then the manifest carries the text, quoted so that a spreadsheet shows it as text
+    rows = list(csv.DictReader(io.StringIO(default_storage.open(batch.manifest).read().decode())))
+    assert rows[0]["address_line1"] == '\'=HYPERLINK("http://evil")'
+
+
+def test_a_long_address_does_not_stop_the_notices_or_the_batch():
+    # Given a member whose two address lines are as long as the form allows
+    member = MemberFactory(
+        address_line1="A" * 200, address_line2="B" * 200, city="Springfield", postal_code="62701"
+    )
+    fixed_invoice(member)
+    # When the notices and the batch run, the letter is written and printed
+    assert services.renewal_notices_send(today=FIXED_ISSUE_DAY) == 2
+    assert mail_batch_build(day=FIXED_ISSUE_DAY).letter_count == 1
+
+
+def test_a_webhook_is_refused_when_no_signing_secret_is_configured(client, settings):
+    settings.STRIPE_WEBHOOK_SECRET = ""
+    response = client.post(
+        reverse("billing:stripe_webhook"),
+        data=b"{}",
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE="",
+    )
+    assert response.status_code == 400
+    assert StripeEvent.objects.count() == 0
+
+
+def test_a_finished_batch_rerun_takes_no_new_letters():
+    # Given a finished batch with an exception (no street address)
+    member = MemberFactory(address_line1="", city="Springfield", postal_code="62701")
+    fixed_invoice(member)
+    services.renewal_notices_send(today=FIXED_ISSUE_DAY)
+    first = mail_batch_build(day=FIXED_ISSUE_DAY)
+    assert (first.letter_count, first.exception_count) == (0, 1)
+    # When the address is fixed and the same day is rebuilt
+    member.address_line1 = "1 Main St"
+    member.save()
+    again = mail_batch_build(day=FIXED_ISSUE_DAY)
+    # Then that (possibly printed) batch is unchanged, and the letter goes out in the next day's batch
+    assert (again.letter_count, again.exception_count) == (0, 1)
+    next_day = mail_batch_build(day=FIXED_ISSUE_DAY + datetime.timedelta(days=1))
+    assert next_day.letter_count == 1
+    assert MailBatch.objects.count() == 2
+    assert Notice.objects.get(channel="letter").mail_batch == next_day
+
+
+def test_voiding_an_invoice_cancels_its_payment_intent(localstripe, django_capture_on_commit_callbacks):
+    # Given a member who opened the pay page (a live PaymentIntent)
+    invoice = fixed_invoice(MemberFactory())
+    intent = services.payment_intent_for(invoice=invoice)
+    # When staff void the invoice
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invoice_void(
+            invoice=invoice,
+            reason="issued in error",
+            today=FIXED_PAY_DAY,
+            actor=make_staff("Billing staff"),
+            source="t",
+        )
+    # Then the intent is cancelled at Stripe and here: the page left open can take no money
+    assert stripe_gateway.client().v1.payment_intents.retrieve(intent.stripe_id).status == "canceled"
+    assert CardPaymentIntent.objects.get(pk=intent.pk).status == "canceled"
+    assert Invoice.objects.get(pk=invoice.pk).state == Invoice.State.VOID
