@@ -14,17 +14,15 @@ app.autodiscover_tasks()
 def _beat_schedule():
     from celery.schedules import crontab
 
-    from amtportal.jobs import DAILY_JOBS
-
-    # The daily jobs run one after another in the night, in the order of DAILY_JOBS; each entry expires
-    # before the next day's run so a worker that was down does not run a stale backlog twice.
+    # One entry: the daily jobs run as a chain, in the order of amtportal.jobs.DAILY_JOBS, each after the
+    # previous one has finished. It expires before the next night, so a worker that was down does not run a
+    # stale backlog as well as the new night's run.
     return {
-        f"daily: {job.name}": {
-            "task": job.task,
-            "schedule": crontab(hour=2 + (10 * position) // 60, minute=(10 * position) % 60),
+        "daily jobs": {
+            "task": "amtportal.tasks.run_daily_jobs",
+            "schedule": crontab(hour=2, minute=0),
             "options": {"expires": 20 * 60 * 60},
         }
-        for position, job in enumerate(DAILY_JOBS)
     }
 
 
