@@ -24,5 +24,6 @@ def test_the_nightly_run_runs_every_job_for_its_date(db, seeded):
     from amtportal.tasks import run_daily_jobs
     from members.models import MailBatch
 
+    app.loader.import_default_modules()  # as a worker does at start: every app's tasks registered
     assert run_daily_jobs("2026-01-15") == "2026-01-15"
     assert MailBatch.objects.filter(day="2026-01-15").exists()
