@@ -34,7 +34,9 @@ def deliver_notice(self, notice_id: int) -> bool:
 @shared_task(name="members.tasks.deliver_notices")
 def deliver_notices(notice_ids: list[int]) -> int:
     """Send a chunk's e-mails; one that fails stays failed for the daily catch-up job."""
-    return sum(services.notice_deliver(notice_id=pk) for pk in notice_ids)
+    from members.services.notices import notices_deliver_many
+
+    return notices_deliver_many(notice_ids=notice_ids)
 
 
 @shared_task(name="members.tasks.deliver_pending_notices")

@@ -100,7 +100,11 @@ def _send_chunk(ids: list[int], *, steps, grace_days: int, today: datetime.date)
         invoice.notice_position = position_of[step.code]
         advanced.append(invoice)
     written = notices_enqueue(drafts)
-    Invoice.objects.bulk_update(advanced, ["notice_position"], batch_size=500)
+    by_position: dict[int, list[int]] = {}  # one UPDATE per step: bulk_update's CASE per row was 5x slower
+    for invoice in advanced:
+        by_position.setdefault(invoice.notice_position, []).append(invoice.pk)
+    for position, pks in by_position.items():
+        Invoice.objects.filter(pk__in=pks).update(notice_position=position)
     return len(written)
 
 

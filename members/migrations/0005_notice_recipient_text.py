@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('members', '0004_mail_batch_exceptions'),
+        ("members", "0004_mail_batch_exceptions"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notice',
-            name='recipient',
-            field=models.TextField(blank=True, help_text='E-mail address, or the postal address lines.'),
+            model_name="notice",
+            name="recipient",
+            field=models.TextField(blank=True, help_text="E-mail address, or the postal address lines."),
         ),
     ]

@@ -10,6 +10,7 @@ import datetime
 
 import pytest
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 
 from billing import services
 from billing.models import Invoice
@@ -213,9 +214,6 @@ def test_the_message_id_is_fixed_when_the_notice_is_written(invoice, run_day, se
     assert refreshed(notice).state == "sent" and notice.attempts == 3
 
 
-class DownBackend:
-    def __init__(self, *args, **kwargs):
-        pass
-
+class DownBackend(BaseEmailBackend):
     def send_messages(self, messages):
         raise ConnectionRefusedError("mail server down")
