@@ -4,7 +4,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils.http import content_disposition_header
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
@@ -24,6 +26,13 @@ class LocalFilesOnly(URLFetcher):
             if not path.is_relative_to(self.root):
                 raise ValueError(f"PDF resources must lie inside the project: {url} refused.")
         return super().fetch(url, headers)
+
+
+def pdf_response(content: bytes, filename: str, *, as_attachment: bool = False) -> HttpResponse:
+    """A PDF for the browser: shown inline (or downloaded) under `filename`."""
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(as_attachment, filename) or ""
+    return response
 
 
 def render_pdf(template: str, context: dict) -> bytes:

@@ -142,7 +142,7 @@ class Invoice(models.Model):
 
     def lapses_on(self, grace_days: int):
         """The day a still-unpaid annual fee lapses the certification (day after due date + grace)."""
-        return self.due_on + member_rules.ONE_DAY * (grace_days + 1)
+        return member_rules.fee_lapse_date(self.due_on, grace_days)
 
 
 class InvoiceEvent(models.Model):

@@ -6,7 +6,7 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from members.rules import ONE_DAY, FeeYear, covered_fee_year, next_unpaid_fee_year
+from members.rules import ONE_DAY, FeeYear, covered_fee_year, fee_lapse_date, next_unpaid_fee_year
 
 # The moves an invoice may make (a pipeline, as in django-oscar): anything else is refused.
 TRANSITIONS: dict[str, set[str]] = {
@@ -97,7 +97,7 @@ def step_date(
     anchors = {
         "issue": issued_on,
         "due": due_on,
-        "lapse": due_on + datetime.timedelta(days=grace_days + 1),
+        "lapse": fee_lapse_date(due_on, grace_days),
     }
     return anchors[step.anchor] + datetime.timedelta(days=step.offset_days)
 

@@ -21,7 +21,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from amtportal import clock
-from amtportal.pdf import render_pdf
 from amtportal.permissions import staff_required
 from billing import rules, selectors, services
 from billing import views as member_views
@@ -215,9 +214,7 @@ def invoice_refund(request, number: str):
 @staff_required("billing.view_invoice")
 @require_GET
 def invoice_pdf(request, number: str):
-    invoice = _invoice_or_404(number)
-    content = render_pdf("pdf/invoice.html", member_views._pdf_context(invoice))
-    return member_views._pdf_response(content, f"invoice-{invoice.number}.pdf")
+    return member_views.invoice_pdf_response(_invoice_or_404(number))
 
 
 @staff_required("billing.view_invoice")

@@ -15,22 +15,15 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from amtportal import clock
-from amtportal.pdf import render_pdf
+from amtportal.pdf import pdf_response, render_pdf
 from amtportal.urls_helpers import absolute_url
 from billing import selectors, services, stripe_gateway
 from billing.models import Invoice
-from members import selectors as member_selectors
-
-
-def _member(request):
-    member = member_selectors.member_for_user(request.user)
-    if member is None:
-        raise Http404("No member profile is linked to this account.")
-    return member
+from members.views import member_or_404
 
 
 def _own_invoice(request, number: str) -> Invoice:
-    invoice = selectors.member_invoice(_member(request), number)
+    invoice = selectors.member_invoice(member_or_404(request), number)
     if invoice is None:
         raise Http404("No such invoice.")
     return invoice
@@ -39,7 +32,7 @@ def _own_invoice(request, number: str) -> Invoice:
 @login_required
 @require_GET
 def invoices(request):
-    member = _member(request)
+    member = member_or_404(request)
     return render(
         request,
         "billing/invoices.html",
@@ -155,12 +148,6 @@ def pay_return(request, number: str):
     return redirect(invoice)
 
 
-def _pdf_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
-
-
 def _pdf_context(invoice: Invoice) -> dict:
     return {
         "invoice": invoice,
@@ -174,18 +161,23 @@ def _pdf_context(invoice: Invoice) -> dict:
 @login_required
 @require_GET
 def invoice_pdf(request, number: str):
-    invoice = _own_invoice(request, number)
-    return _pdf_response(
+    return invoice_pdf_response(_own_invoice(request, number))
+
+
+def invoice_pdf_response(invoice: Invoice) -> HttpResponse:
+    """The invoice PDF (the member's page and the billing staff page)."""
+    return pdf_response(
         render_pdf("pdf/invoice.html", _pdf_context(invoice)), f"invoice-{invoice.number}.pdf"
     )
 
 
 def receipt_response(invoice: Invoice) -> HttpResponse:
+    """The receipt PDF of a paid invoice (404 before it is paid)."""
     payment = getattr(invoice, "payment", None)
     if payment is None:
         raise Http404("This invoice has no payment.")
     context = _pdf_context(invoice) | {"payment": payment}
-    return _pdf_response(render_pdf("pdf/receipt.html", context), f"receipt-{payment.receipt_number}.pdf")
+    return pdf_response(render_pdf("pdf/receipt.html", context), f"receipt-{payment.receipt_number}.pdf")
 
 
 @login_required

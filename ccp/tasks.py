@@ -1,7 +1,5 @@
 """Celery tasks of the CCP app: thin, idempotent, taking an ISO date (None: today)."""
 
-import datetime
-
 from celery import shared_task
 
 from amtportal import clock
@@ -9,30 +7,26 @@ from ccp import services
 from ccp.services.notices import ccp_compliance_notices_send
 
 
-def _day(day: str | None) -> datetime.date:
-    return datetime.date.fromisoformat(day) if day else clock.today()
-
-
 @shared_task(name="ccp.tasks.close_inactive_cycles")
 def close_inactive_cycles(day: str | None = None) -> str:
-    return str(services.cycles_close_inactive(today=_day(day)))
+    return str(services.cycles_close_inactive(today=clock.business_date(day)))
 
 
 @shared_task(name="ccp.tasks.roll_cycles")
 def roll_cycles(day: str | None = None) -> str:
-    return str(services.cycles_roll(today=_day(day)))
+    return str(services.cycles_roll(today=clock.business_date(day)))
 
 
 @shared_task(name="ccp.tasks.open_missing_cycles")
 def open_missing_cycles(day: str | None = None) -> int:
-    return services.cycles_open_missing(today=_day(day))
+    return services.cycles_open_missing(today=clock.business_date(day))
 
 
 @shared_task(name="ccp.tasks.send_compliance_notices")
 def send_compliance_notices(day: str | None = None) -> int:
-    return ccp_compliance_notices_send(today=_day(day))
+    return ccp_compliance_notices_send(today=clock.business_date(day))
 
 
 @shared_task(name="ccp.tasks.refresh_compliance")
 def refresh_compliance(day: str | None = None) -> int:
-    return services.cycles_refresh_compliance(today=_day(day))
+    return services.cycles_refresh_compliance(today=clock.business_date(day))

@@ -10,13 +10,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
 from amtportal import clock
-from amtportal.pdf import render_pdf
+from amtportal.pdf import pdf_response, render_pdf
 from ccp import rules, selectors
 from ccp.models import Activity, Cycle
 
@@ -105,6 +103,4 @@ def cycle_transcript(request, cycle_pk):
     """The PDF transcript of a cycle (another member's cycle: 404)."""
     cycle = get_object_or_404(_readable_cycles(request.user), pk=cycle_pk)
     pdf = render_pdf("pdf/transcript.html", transcript_context(cycle, today=clock.today()))
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(True, transcript_filename(cycle))
-    return response
+    return pdf_response(pdf, transcript_filename(cycle), as_attachment=True)

@@ -18,31 +18,25 @@ from ccp import selectors, services
 from ccp.forms import ActivityForm, AttestationForm, DocumentForm
 from ccp.services.activities import attestation_statement, is_locked
 from members import selectors as member_selectors
-
-
-def _member(request):
-    member = member_selectors.member_for_user(request.user)
-    if member is None:
-        raise Http404("No member profile is linked to this account.")
-    return member
+from members.views import member_or_404
 
 
 def _own_certification(request, pk: int):
-    certification = member_selectors.member_certifications(_member(request)).filter(pk=pk).first()
+    certification = member_selectors.member_certifications(member_or_404(request)).filter(pk=pk).first()
     if certification is None:
         raise Http404("No such certification.")
     return certification
 
 
 def _own_cycle(request, pk: int):
-    cycle = selectors.member_cycle(member=_member(request), pk=pk)
+    cycle = selectors.member_cycle(member=member_or_404(request), pk=pk)
     if cycle is None:
         raise Http404("No such cycle.")
     return cycle
 
 
 def _own_activity(request, pk: int):
-    activity = selectors.member_activity(member=_member(request), pk=pk)
+    activity = selectors.member_activity(member=member_or_404(request), pk=pk)
     if activity is None:
         raise Http404("No such activity.")
     return activity
@@ -62,7 +56,7 @@ def current_cycle_summaries(certifications, *, today) -> dict[int, selectors.Cyc
 @login_required
 @require_GET
 def overview(request):
-    certifications = list(member_selectors.member_certifications(_member(request)))
+    certifications = list(member_selectors.member_certifications(member_or_404(request)))
     summaries = current_cycle_summaries(certifications, today=clock.today())
     cards = [(certification, summaries.get(certification.pk)) for certification in certifications]
     return render(request, "ccp/overview.html", {"cards": cards})

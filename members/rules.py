@@ -129,6 +129,11 @@ def paid_through(anchor: datetime.date, settled_fee_year_starts: set[datetime.da
     return year.end
 
 
+def fee_lapse_date(due_on: datetime.date, grace_days: int) -> datetime.date:
+    """The first day of non-payment of a fee due on `due_on`: the day after due date + grace."""
+    return due_on + datetime.timedelta(days=grace_days) + ONE_DAY
+
+
 def next_unpaid_fee_year(paid_through_on: datetime.date) -> FeeYear:
     return fee_year_starting(paid_through_on + ONE_DAY)
 
@@ -202,7 +207,7 @@ class CertificationFacts:
     @property
     def fee_lapses_on(self) -> datetime.date:
         """The first day of non-payment: the day after the next unpaid fee's due date + grace."""
-        return self.next_fee_due_on + datetime.timedelta(days=self.grace_days) + ONE_DAY
+        return fee_lapse_date(self.next_fee_due_on, self.grace_days)
 
 
 @dataclass(frozen=True)

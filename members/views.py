@@ -23,7 +23,8 @@ from members.ratelimit import allow
 from members.tokens import invitation_token_generator
 
 
-def _member_or_404(request):
+def member_or_404(request):
+    """The signed-in member (views of every app): a login without a member profile gets a 404."""
     member = selectors.member_for_user(request.user)
     if member is None:
         raise Http404("No member profile is linked to this account.")
@@ -33,7 +34,7 @@ def _member_or_404(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request):
-    member = _member_or_404(request)
+    member = member_or_404(request)
     form = ProfileForm(request.POST or None, instance=member)
     if request.method == "POST" and form.is_valid():
         try:
@@ -53,7 +54,7 @@ def profile(request):
 @require_http_methods(["GET"])
 def certification_detail(request, pk):
     """One of the member's own certifications: its status explained and its history (another's: 404)."""
-    member = _member_or_404(request)
+    member = member_or_404(request)
     certification = selectors.member_certification(member=member, pk=pk)
     if certification is None:
         raise Http404("No such certification.")

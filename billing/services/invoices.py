@@ -188,7 +188,8 @@ def invoice_record_check(
     )
 
 
-def _require_reason(reason: str) -> str:
+def require_reason(reason: str) -> str:
+    """A staff decision's reason: required, kept in the history and shown to the member."""
     reason = reason.strip()
     if not reason:
         raise ValidationError("Give a reason: it is kept in the invoice's history and shown to the member.")
@@ -198,7 +199,7 @@ def _require_reason(reason: str) -> str:
 def invoice_waive(*, invoice: Invoice, reason: str, today: datetime.date, actor: User) -> Invoice:
     """Staff settle the fee without payment."""
     return invoice_move(
-        invoice=invoice, to_state=Invoice.State.WAIVED, reason=_require_reason(reason), today=today,
+        invoice=invoice, to_state=Invoice.State.WAIVED, reason=require_reason(reason), today=today,
         actor=actor, source="waiver",
     )  # fmt: skip
 
@@ -208,7 +209,7 @@ def invoice_void(
 ) -> Invoice:
     """Issued in error (or the certification left Active): the fee year is owed again."""
     return invoice_move(
-        invoice=invoice, to_state=Invoice.State.VOID, reason=_require_reason(reason), today=today,
+        invoice=invoice, to_state=Invoice.State.VOID, reason=require_reason(reason), today=today,
         actor=actor, source=source,
     )  # fmt: skip
 

@@ -12,7 +12,7 @@ from django.db.models import Q
 
 from billing import stripe_gateway
 from billing.models import CardPaymentIntent, Invoice, Payment, StripeCustomer, StripeEvent
-from billing.services.invoices import invoice_move, invoice_record_payment
+from billing.services.invoices import invoice_move, invoice_record_payment, require_reason
 from members.models import Member, User
 
 logger = logging.getLogger(__name__)
@@ -283,9 +283,7 @@ def stripe_event_receive(
 
 def invoice_refund(*, invoice: Invoice, reason: str, today: datetime.date, actor: User) -> Invoice:
     """Billing staff return a card payment through Stripe; the fee year is owed again."""
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError("Give a reason: it is kept in the invoice's history and shown to the member.")
+    reason = require_reason(reason)
     with transaction.atomic():
         locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
         payment = Payment.objects.filter(invoice=locked).first()

@@ -17,6 +17,7 @@ from members.services.notices import (
     notice_deliver,
     notice_email_enqueue,
     notice_letter_enqueue,
+    notices_deliver_many,
     notices_deliver_pending,
 )
 from members.services.profiles import (
@@ -47,5 +48,6 @@ __all__ = [
     "notice_deliver",
     "notice_email_enqueue",
     "notice_letter_enqueue",
+    "notices_deliver_many",
     "notices_deliver_pending",
 ]

@@ -29,47 +29,6 @@ def _render(template: str, context: dict) -> tuple[str, str, str]:
     )
 
 
-def notice_email_enqueue(*, member: Member, kind: str, key: str, template: str, context: dict) -> Notice:
-    """Write the e-mail to the outbox (once per key) and queue its delivery after commit."""
-    from members.tasks import deliver_notice
-
-    subject, text, html = _render(template, {"member": member, **context})
-    with transaction.atomic():
-        notice, created = Notice.objects.get_or_create(
-            member=member,
-            kind=kind,
-            key=key,
-            channel=Notice.Channel.EMAIL,
-            defaults={
-                "recipient": member.user.email,
-                "subject": subject,
-                "body_text": text,
-                "body_html": html,
-            },
-        )
-        if created:
-            transaction.on_commit(lambda: deliver_notice.delay(notice.pk))
-    return notice
-
-
-def notice_letter_enqueue(*, member: Member, kind: str, key: str, template: str, context: dict) -> Notice:
-    """Write a postal letter to the outbox (once per key); the day's mail batch prints pending letters."""
-    subject, text, html = _render(template, {"member": member, **context})
-    notice, _ = Notice.objects.get_or_create(
-        member=member,
-        kind=kind,
-        key=key,
-        channel=Notice.Channel.LETTER,
-        defaults={
-            "recipient": "\n".join(member.address_lines),
-            "subject": subject,
-            "body_text": text,
-            "body_html": html,
-        },
-    )
-    return notice
-
-
 @dataclass
 class NoticeDraft:
     """A message to write to the outbox in bulk (`notices_enqueue`)."""
@@ -119,6 +78,21 @@ def notices_enqueue(drafts: Iterable[NoticeDraft]) -> list[int]:
     return ids
 
 
+def _enqueue_one(draft: "NoticeDraft") -> Notice:
+    notices_enqueue([draft])
+    return Notice.objects.get(member=draft.member, kind=draft.kind, key=draft.key, channel=draft.channel)
+
+
+def notice_email_enqueue(*, member: Member, kind: str, key: str, template: str, context: dict) -> Notice:
+    """Write one e-mail to the outbox (once per key) and queue its delivery after commit."""
+    return _enqueue_one(NoticeDraft(member, kind, key, Notice.Channel.EMAIL, template, context))
+
+
+def notice_letter_enqueue(*, member: Member, kind: str, key: str, template: str, context: dict) -> Notice:
+    """Write one postal letter to the outbox (once per key); the day's mail batch prints pending letters."""
+    return _enqueue_one(NoticeDraft(member, kind, key, Notice.Channel.LETTER, template, context))
+
+
 def notices_cancel(*, member_id: int, kind: str, key_prefix: str) -> int:
     """Withdraw messages not sent yet whose content stopped being true (an invoice paid before its
     reminder left); returns how many. Sent messages are history and stay as they are."""
@@ -131,37 +105,7 @@ def notices_cancel(*, member_id: int, kind: str, key_prefix: str) -> int:
 
 def notice_deliver(*, notice_id: int) -> bool:
     """Send one pending e-mail; returns whether this call sent it. Sent rows are never sent again."""
-    with transaction.atomic():
-        notice = (
-            Notice.objects.select_for_update(skip_locked=True)
-            .filter(pk=notice_id, channel=Notice.Channel.EMAIL)
-            .filter(state__in=[Notice.State.PENDING, Notice.State.FAILED])
-            .first()
-        )
-        if notice is None:
-            return False
-        message = EmailMultiAlternatives(
-            subject=notice.subject,
-            body=notice.body_text,
-            to=[notice.recipient],
-            headers={"Message-ID": notice.message_id},
-        )
-        if notice.body_html:
-            message.attach_alternative(notice.body_html, "text/html")
-        notice.attempts += 1
-        try:
-            message.send()
-        except Exception as error:  # noqa: BLE001 - any transport error leaves the row to retry
-            logger.warning("Notice %s not sent: %s", notice.pk, error)
-            notice.state = Notice.State.FAILED
-            notice.last_error = str(error)[:2000]
-            notice.save(update_fields=["state", "attempts", "last_error"])
-            return False
-        notice.state = Notice.State.SENT
-        notice.sent_at = clock.now()
-        notice.last_error = ""
-        notice.save(update_fields=["state", "attempts", "sent_at", "last_error"])
-        return True
+    return notices_deliver_many(notice_ids=[notice_id]) == 1
 
 
 def _message(notice: Notice) -> EmailMultiAlternatives:
@@ -176,10 +120,35 @@ def _message(notice: Notice) -> EmailMultiAlternatives:
     return message
 
 
+def _send(notices: list[Notice]) -> tuple[list[int], list[tuple[int, str]]]:
+    """Send over one mail-server connection: (ids sent, (id, error) of those that failed)."""
+    if not notices:
+        return [], []
+    backend = get_connection()
+    try:
+        backend.open()
+    except Exception as error:  # noqa: BLE001 - the server is down: every one stays to retry
+        logger.warning("Mail server unavailable: %s", error)
+        return [], [(notice.pk, str(error)[:2000]) for notice in notices]
+    sent, failed = [], []
+    try:
+        for notice in notices:
+            try:
+                backend.send_messages([_message(notice)])
+            except Exception as error:  # noqa: BLE001 - left failed for the retry and the catch-up job
+                logger.warning("Notice %s not sent: %s", notice.pk, error)
+                failed.append((notice.pk, str(error)[:2000]))
+            else:
+                sent.append(notice.pk)
+    finally:
+        backend.close()
+    return sent, failed
+
+
 def notices_deliver_many(*, notice_ids: list[int], batch_size: int = 100) -> int:
     """A job's e-mails in batches: one transaction and one mail-server connection per batch, the rows locked
-    (skip_locked: another worker has them) and marked sent by one UPDATE after sending. At least once, as
-    notice_deliver: a crash before the UPDATE resends with the same Message-ID. Returns how many were sent."""
+    (skip_locked: another worker has them) and marked sent by one UPDATE after sending. At least once: a
+    crash before the UPDATE resends with the same Message-ID. Returns how many were sent."""
     total = 0
     for start in range(0, len(notice_ids), batch_size):
         with transaction.atomic():
@@ -192,16 +161,7 @@ def notices_deliver_many(*, notice_ids: list[int], batch_size: int = 100) -> int
                 )
                 .order_by("pk")
             )
-            sent, failed = [], []
-            with get_connection() as backend:
-                for notice in notices:
-                    try:
-                        backend.send_messages([_message(notice)])
-                    except Exception as error:  # noqa: BLE001 - left failed for the catch-up job
-                        logger.warning("Notice %s not sent: %s", notice.pk, error)
-                        failed.append((notice.pk, str(error)[:2000]))
-                    else:
-                        sent.append(notice.pk)
+            sent, failed = _send(notices)
             Notice.objects.filter(pk__in=sent).update(
                 state=Notice.State.SENT, sent_at=clock.now(), last_error="", attempts=F("attempts") + 1
             )
@@ -218,4 +178,4 @@ def notices_deliver_pending() -> int:
     pending = Notice.objects.filter(
         channel=Notice.Channel.EMAIL, state__in=[Notice.State.PENDING, Notice.State.FAILED]
     )
-    return sum(notice_deliver(notice_id=pk) for pk in pending.order_by("pk").values_list("pk", flat=True))
+    return notices_deliver_many(notice_ids=list(pending.order_by("pk").values_list("pk", flat=True)))
