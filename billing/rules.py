@@ -22,6 +22,11 @@ def can_move(from_state: str, to_state: str) -> bool:
     return to_state in TRANSITIONS.get(from_state, set())
 
 
+def can_refund(state: str, payment_method: str | None) -> bool:
+    """Refunds return card payments through Stripe; a check goes back by the bank's own process."""
+    return can_move(state, "refunded") and payment_method == "card"
+
+
 def issue_date(fee_year: FeeYear, issue_days: int) -> datetime.date:
     return fee_year.due_on - datetime.timedelta(days=issue_days)
 

@@ -128,7 +128,7 @@ def _allowed(action: Action, invoice: Invoice, user) -> bool:
     if not user.has_perm(action.permission) or not rules.can_move(invoice.state, action.to_state):
         return False
     payment = _payment(invoice)
-    return not action.card_only or (payment is not None and payment.method == Payment.Method.CARD)
+    return not action.card_only or rules.can_refund(invoice.state, payment.method if payment else None)
 
 
 def _invoice_page(request, invoice: Invoice, *, bound: dict | None = None, refusal: str = "", status=200):

@@ -327,7 +327,6 @@ class MailBatch(models.Model):
     day = models.DateField(unique=True)
     cutoff = models.DateTimeField(help_text="Letters written before this moment belong to this batch.")
     letter_count = models.PositiveIntegerField(default=0)
-    exception_count = models.PositiveIntegerField(default=0)
     manifest = models.CharField(max_length=200, blank=True, help_text="Storage name of the CSV manifest.")
     exceptions = models.JSONField(
         default=list,
@@ -343,6 +342,10 @@ class MailBatch(models.Model):
 
     def __str__(self):
         return f"Mail batch {self.day:%Y-%m-%d}"
+
+    @property
+    def exception_count(self) -> int:
+        return len(self.exceptions)
 
 
 class MailBatchPart(models.Model):

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from billing import stripe_gateway
+from billing import rules, stripe_gateway
 from billing.models import CardPaymentIntent, Invoice, Payment, StripeCustomer, StripeEvent
 from billing.services.invoices import invoice_move, invoice_record_payment, require_reason
 from members.models import Member, User
@@ -289,7 +289,7 @@ def invoice_refund(*, invoice: Invoice, reason: str, today: datetime.date, actor
         payment = Payment.objects.filter(invoice=locked).first()
         if locked.state != Invoice.State.PAID or payment is None:
             raise ValidationError(f"Invoice {locked.number} is not paid: there is nothing to refund.")
-        if payment.method != Payment.Method.CARD or not payment.stripe_payment_intent_id:
+        if not rules.can_refund(locked.state, payment.method) or not payment.stripe_payment_intent_id:
             raise ValidationError(
                 "Only card payments are refunded here; return a check by the usual bank process."
             )

@@ -91,8 +91,7 @@ def _list_exceptions(batch: MailBatch) -> None:
                 changed.append(letter)
         Notice.objects.bulk_update(changed, ["state", "mail_batch", "last_error"], batch_size=500)
         locked.exceptions = sorted(listed.values(), key=lambda entry: entry["notice_id"])
-        locked.exception_count = len(locked.exceptions)
-        locked.save(update_fields=["exceptions", "exception_count"])
+        locked.save(update_fields=["exceptions"])
 
 
 def _part_path(batch: MailBatch, number: int) -> str:
