@@ -54,10 +54,20 @@ def test_every_billing_list_loads_for_an_administrator(admin_client, paid_invoic
 
 
 def test_invoices_are_listed_searched_and_shown_read_only(admin_client, paid_invoice):
+    other = make_certification(
+        MemberFactory(last_name="Ray"),
+        certified_on=datetime.date(2019, 5, 14),
+        today=datetime.date(2026, 3, 1),
+        paid_through=datetime.date(2026, 4, 30),
+    )
+    services.invoices_issue_due(today=DAY)
+    other_number = Invoice.objects.get(certification=other).number
+    everything = admin_client.get(reverse("admin:billing_invoice_changelist")).content.decode()
     listing = admin_client.get(reverse("admin:billing_invoice_changelist"), {"q": "lee"}).content.decode()
     change = admin_client.get(reverse("admin:billing_invoice_change", args=[paid_invoice.pk]))
 
-    assert paid_invoice.number in listing
+    assert paid_invoice.number in everything and other_number in everything
+    assert paid_invoice.number in listing and other_number not in listing  # the search found Lee only
     assert change.status_code == 200
     html = change.content.decode()
     assert "check no. 1001" in html and "daily invoice job" in html  # the payment and the history inlines

@@ -75,9 +75,12 @@ def test_success_card_pays_the_invoice_and_sends_one_receipt(invoice, member, pa
     assert stripe_gateway.client().v1.payment_intents.retrieve(intent.stripe_id).status == "succeeded"
     assert invoice.events.filter(to_state=Invoice.State.PAID).count() == 1
     assert Notice.objects.filter(member=member, kind="receipt").count() == 1
-    assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == [member.user.email]
-    assert invoice.number in mail.outbox[0].body
+    [receipt] = mail.outbox
+    assert receipt.to == [member.user.email]
+    assert receipt.subject == f"Receipt R-{invoice.number}: $50.00 received for invoice {invoice.number}"
+    assert f"Receipt:   R-{invoice.number}\n" in receipt.body
+    assert "Amount:    $50.00\n" in receipt.body
+    assert "Paid on:   April 10, 2026 (card, Visa ending 4242)\n" in receipt.body
 
 
 def test_declined_card_leaves_the_invoice_open_and_a_retry_pays_with_one_live_intent(invoice, pay):

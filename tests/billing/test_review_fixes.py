@@ -6,15 +6,23 @@ import datetime
 import io
 
 import pytest
+from django.core import mail
 from django.core.files.storage import default_storage
-from django.template.loader import render_to_string
 from django.urls import reverse
+from pypdf import PdfReader
 
 from billing import services, stripe_gateway
 from billing.models import CardPaymentIntent, Invoice, StripeEvent
-from members.models import MailBatch, Notice
+from billing.services.notices import renewal_notices_of
+from members.models import CertificationPolicy, MailBatch, Notice
 from members.services.mail_batch import mail_batch_build
-from tests.billing.conftest import FIXED_ISSUE_DAY, FIXED_PAY_DAY, fixed_invoice
+from tests.billing.conftest import (
+    FIXED_ISSUE_DAY,
+    FIXED_PAY_DAY,
+    fixed_invoice,
+    payment_intent_event,
+    stripe_signature,
+)
 from tests.factories import MemberFactory, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -25,23 +33,20 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def test_a_final_reminder_sent_after_the_due_date_does_not_say_due_today():
-    # Given the due-date step reached only on a later day (the job missed days)
+def test_a_final_reminder_sent_after_the_due_date_does_not_say_due_today(django_capture_on_commit_callbacks):
+    # Given 10 days of grace and a notice job that missed the due date (May 31): on June 5 the final
+    # reminder is still the latest step due (the lapse notice comes on June 11)
+    CertificationPolicy.objects.update_or_create(pk=1, defaults={"grace_days": 10})
     invoice = fixed_invoice(MemberFactory())
-    context = {
-        "invoice": invoice,
-        "credential": invoice.certification.credential,
-        "step": "due-date",
-        "overdue": True,
-        "lapses_on": datetime.date(2026, 6, 11),
-        "member": invoice.certification.member,
-        "pay_link": "http://x/pay/",
-    }
-    # Then the subject and the message say it was due, not that it is due today
-    subject = render_to_string("email/renewal_subject.txt", context)
-    body = render_to_string("email/renewal.txt", context)
-    assert "due today" not in subject and "was due May 31, 2026" in subject
-    assert "due today" not in body and "was due on May 31, 2026 and is still unpaid" in body
+    # When the job runs that day
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.renewal_notices_send(today=datetime.date(2026, 6, 5)) == 1
+    # Then the member's e-mail says the fee was due, not that it is due today
+    [message] = mail.outbox
+    assert renewal_notices_of(invoice).get().key == f"{invoice.number}:due-date"
+    assert message.subject == "Overdue: your RMA annual fee of $50.00 was due May 31, 2026"
+    assert "due today" not in message.body
+    assert "certification was due on May 31, 2026 and is still unpaid." in message.body
 
 
 def test_the_manifest_never_starts_a_cell_with_a_formula():
@@ -62,20 +67,34 @@ def test_a_long_address_does_not_stop_the_notices_or_the_batch():
         address_line1="A" * 200, address_line2="B" * 200, city="Springfield", postal_code="62701"
     )
     fixed_invoice(member)
-    # When the notices and the batch run, the letter is written and printed
+    # When the notices and the batch run, the letter is written with the whole address and printed
     assert services.renewal_notices_send(today=FIXED_ISSUE_DAY) == 2
-    assert mail_batch_build(day=FIXED_ISSUE_DAY).letter_count == 1
+    letter = Notice.objects.get(channel="letter")
+    assert letter.recipient.splitlines() == [member.full_name, "A" * 200, "B" * 200, "Springfield, IL 62701"]
+    batch = mail_batch_build(day=FIXED_ISSUE_DAY)
+    assert (batch.letter_count, batch.exception_count) == (1, 0)
+    [page] = PdfReader(default_storage.open(batch.parts.get().pdf)).pages
+    text = page.extract_text()
+    for line in letter.recipient.splitlines():
+        assert line in text, line
 
 
 def test_a_webhook_is_refused_when_no_signing_secret_is_configured(client, settings):
+    # Given no signing secret configured, and an event "signed" with that empty secret (anybody can)
     settings.STRIPE_WEBHOOK_SECRET = ""
+    payload = payment_intent_event("evt_forged", "payment_intent.succeeded", "pi_forged", status="succeeded")
     response = client.post(
         reverse("billing:stripe_webhook"),
-        data=b"{}",
+        data=payload,
         content_type="application/json",
-        HTTP_STRIPE_SIGNATURE="",
+        HTTP_STRIPE_SIGNATURE=stripe_signature(payload, ""),
     )
+    # Then it is refused for the missing secret, not stored
     assert response.status_code == 400
+    assert response.json() == {
+        "error": "invalid_signature",
+        "detail": "No webhook signing secret is configured (STRIPE_WEBHOOK_SECRET).",
+    }
     assert StripeEvent.objects.count() == 0
 
 

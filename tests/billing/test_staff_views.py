@@ -16,6 +16,7 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from pypdf import PdfReader
 
 from billing import services
 from billing.models import Invoice, InvoiceEvent, Payment
@@ -40,6 +41,10 @@ def page_text(response) -> str:
 
 def body(response) -> bytes:
     return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def pdf_lines(content: bytes) -> list[str]:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages).splitlines()
 
 
 @pytest.fixture(autouse=True)
@@ -396,11 +401,19 @@ def test_staff_download_the_invoice_and_receipt_pdfs(client, clerk):
         invoice=invoice, check_number="1001", received_on=TODAY, today=TODAY, actor=clerk
     )
 
+    texts = {}
     for name in ("invoice_pdf", "receipt_pdf"):
         response = client.get(invoice_url(invoice, name))
         assert response.status_code == 200
         assert response["Content-Type"] == "application/pdf"
-        assert response.content.startswith(b"%PDF")
+        texts[name] = pdf_lines(body(response))
+    assert f"Invoice {invoice.number}" in texts["invoice_pdf"]
+    assert "Status Paid on April 10, 2026" in texts["invoice_pdf"]
+    assert "Total $50.00" in texts["invoice_pdf"]
+    assert f"Receipt R-{invoice.number}" in texts["receipt_pdf"]
+    assert f"Invoice {invoice.number}" in texts["receipt_pdf"]
+    assert "Paid by Check (check no. 1001)" in texts["receipt_pdf"]
+    assert "Amount paid $50.00" in texts["receipt_pdf"]
 
 
 # --- Mail batches ---------------------------------------------------------------------------------------
@@ -458,7 +471,11 @@ def test_staff_download_the_print_file_and_the_manifest(client, clerk):
 
     assert pdf["Content-Type"] == "application/pdf"
     assert pdf["Content-Disposition"] == 'attachment; filename="letters-2026-04-10-part-001.pdf"'
-    assert body(pdf).startswith(b"%PDF")
+    [letter] = PdfReader(io.BytesIO(body(pdf))).pages
+    text = letter.extract_text()
+    for line in printed.address_lines:  # the letter of the member with an address, not the exception's
+        assert line in text, line
+    assert f"Member {printed.member_number}" in text and "Bo Ray" not in text
     assert manifest["Content-Type"] == "text/csv; charset=utf-8"
     assert manifest["Content-Disposition"] == 'attachment; filename="manifest-2026-04-10.csv"'
     rows = list(csv.DictReader(io.StringIO(body(manifest).decode())))
@@ -499,7 +516,7 @@ def test_the_batch_list_shows_days_newest_first_50_a_page(client, clerk):
             day=first + datetime.timedelta(days=offset),
             cutoff=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
             letter_count=offset,
-            exception_count=1,
+            exceptions=[{"notice_id": offset}],
         )
 
     text = page_text(client.get(reverse("billing_staff:mail_batches")))
