@@ -21,6 +21,19 @@ from amtportal.pdf import render_pdf
 from members.models import MailBatch, MailBatchPart, Notice
 
 NO_ADDRESS = "No usable mailing address (street, city and ZIP or postal code are needed)."
+WINDOW_LINE_CHARS = 48  # what one line of the envelope window holds without wrapping (10.5 pt, 4 in)
+TOO_LONG = f"An address line is longer than the envelope window holds ({WINDOW_LINE_CHARS} characters)."
+
+
+def unprintable_reason(member) -> str:
+    """Why a letter to `member` cannot be printed for a window envelope ("" when it can)."""
+    if not member.has_mailing_address:
+        return NO_ADDRESS
+    if any(len(line) > WINDOW_LINE_CHARS for line in member.address_lines):
+        return TOO_LONG
+    return ""
+
+
 MANIFEST_COLUMNS = [
     "sequence",
     "part",
@@ -49,7 +62,7 @@ def _waiting(batch: MailBatch):
     )
 
 
-def _exception_entry(letter: Notice, batch: MailBatch) -> dict:
+def _exception_entry(letter: Notice, batch: MailBatch, reason: str) -> dict:
     member = letter.member
     since = letter.mail_batch.day if letter.mail_batch is not None else batch.day
     return {
@@ -57,7 +70,7 @@ def _exception_entry(letter: Notice, batch: MailBatch) -> dict:
         "member_number": member.member_number,
         "name": member.full_name,
         "subject": letter.subject,
-        "reason": NO_ADDRESS,
+        "reason": reason,
         "waiting_since": since.isoformat(),
     }
 
@@ -77,14 +90,11 @@ def _list_exceptions(batch: MailBatch) -> None:
         listed = {entry["notice_id"]: entry for entry in locked.exceptions}
         changed = []
         for letter in letters:
-            if not letter.member.has_mailing_address:
-                listed.setdefault(letter.pk, _exception_entry(letter, locked))
+            reason = unprintable_reason(letter.member)
+            if reason:
+                listed.setdefault(letter.pk, _exception_entry(letter, locked, reason))
                 if letter.state == Notice.State.PENDING:
-                    letter.state, letter.mail_batch, letter.last_error = (
-                        Notice.State.FAILED,
-                        locked,
-                        NO_ADDRESS,
-                    )
+                    letter.state, letter.mail_batch, letter.last_error = Notice.State.FAILED, locked, reason
                     changed.append(letter)
             elif letter.state == Notice.State.FAILED:  # the address was fixed: print it in this batch
                 letter.state, letter.mail_batch, letter.last_error = Notice.State.PENDING, None, ""
@@ -127,7 +137,7 @@ def _build_next_part(batch: MailBatch, part_size: int) -> bool:
             .select_for_update(of=("self",), skip_locked=True)
             .order_by("pk")[:part_size]
         )
-        letters = [letter for letter in letters if letter.member.has_mailing_address]
+        letters = [letter for letter in letters if not unprintable_reason(letter.member)]
         if not letters:
             return False
         number = (locked.parts.aggregate(last=Max("number"))["last"] or 0) + 1

@@ -15,7 +15,7 @@ from billing import services, stripe_gateway
 from billing.models import CardPaymentIntent, Invoice, StripeEvent
 from billing.services.notices import renewal_notices_of
 from members.models import CertificationPolicy, MailBatch, Notice
-from members.services.mail_batch import mail_batch_build
+from members.services.mail_batch import TOO_LONG, mail_batch_build
 from tests.billing.conftest import (
     FIXED_ISSUE_DAY,
     FIXED_PAY_DAY,
@@ -47,6 +47,8 @@ def test_a_final_reminder_sent_after_the_due_date_does_not_say_due_today(django_
     assert message.subject == "Overdue: your RMA annual fee of $50.00 was due May 31, 2026"
     assert "due today" not in message.body
     assert "certification was due on May 31, 2026 and is still unpaid." in message.body
+    # and, still within grace, the day the certification lapses if it stays unpaid
+    assert "If it is not paid, your certification lapses on June 11, 2026." in " ".join(message.body.split())
 
 
 def test_the_manifest_never_starts_a_cell_with_a_formula():
@@ -61,21 +63,28 @@ def test_the_manifest_never_starts_a_cell_with_a_formula():
     assert rows[0]["address_line1"] == '\'=HYPERLINK("http://evil")'
 
 
-def test_a_long_address_does_not_stop_the_notices_or_the_batch():
+def test_a_long_address_does_not_stop_the_notices_and_is_an_exception_not_a_clipped_letter():
     # Given a member whose two address lines are as long as the form allows
     member = MemberFactory(
         address_line1="A" * 200, address_line2="B" * 200, city="Springfield", postal_code="62701"
     )
     fixed_invoice(member)
-    # When the notices and the batch run, the letter is written with the whole address and printed
+    # When the notices run, the letter is written with the whole address (nothing stops the chunk)
     assert services.renewal_notices_send(today=FIXED_ISSUE_DAY) == 2
     letter = Notice.objects.get(channel="letter")
     assert letter.recipient.splitlines() == [member.full_name, "A" * 200, "B" * 200, "Springfield, IL 62701"]
+    # Then the batch lists it for staff instead of printing an address the envelope window would cut
     batch = mail_batch_build(day=FIXED_ISSUE_DAY)
-    assert (batch.letter_count, batch.exception_count) == (1, 0)
-    [page] = PdfReader(default_storage.open(batch.parts.get().pdf)).pages
-    text = page.extract_text()
-    for line in letter.recipient.splitlines():
+    assert (batch.letter_count, batch.exception_count) == (0, 1)
+    assert batch.exceptions[0]["reason"] == TOO_LONG
+    assert batch.exceptions[0]["member_number"] == member.member_number
+    # And once the address fits, the next day's batch prints it with every line in the page
+    member.address_line1, member.address_line2 = "1200 North Lake Shore Drive", "Apartment 4B"
+    member.save()
+    next_day = mail_batch_build(day=FIXED_ISSUE_DAY + datetime.timedelta(days=1))
+    assert next_day.letter_count == 1
+    text = PdfReader(default_storage.open(next_day.parts.get().pdf)).pages[0].extract_text()
+    for line in member.address_lines:
         assert line in text, line
 
 
