@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "core",
     "amtportal",
     "members",
     "ccp",
@@ -58,7 +59,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "amtportal.permissions.StaffTwoFactorMiddleware",
+    "core.permissions.StaffTwoFactorMiddleware",
 ]
 
 ROOT_URLCONF = "amtportal.urls"

@@ -2,8 +2,8 @@
 
 from celery import chain, shared_task, signature
 
-from amtportal import clock
 from amtportal.jobs import DAILY_JOBS
+from core import clock
 
 
 def daily_jobs_chain(day: str):

@@ -4,10 +4,10 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from amtportal import clock
-from amtportal.permissions import staff_required
 from billing.selectors import open_invoices_by_certification
-from ccp.views import current_cycle_summaries
+from ccp.selectors import open_cycle_summaries
+from core import clock
+from core.permissions import staff_required
 from members import selectors
 
 
@@ -18,7 +18,7 @@ def home(request):
         return redirect("staff_home")
     member = selectors.member_for_user(request.user)
     certifications = list(selectors.member_certifications(member)) if member else []
-    ccp = current_cycle_summaries(certifications, today=clock.today())
+    ccp = open_cycle_summaries(certifications, today=clock.today())
     fees = open_invoices_by_certification(member) if member else {}
     cards = [
         (certification, ccp.get(certification.pk), fees.get(certification.pk, []))

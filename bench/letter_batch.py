@@ -30,9 +30,9 @@ from django.db import connection, transaction  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
 
 import members.services.mail_batch as mail_batch  # noqa: E402
-from amtportal.pdf import render_pdf  # noqa: E402
 from billing.models import Invoice  # noqa: E402
 from billing.views import _pdf_context  # noqa: E402
+from core.pdf import render_pdf  # noqa: E402
 from members.models import MailBatch, Notice  # noqa: E402
 
 SPENT = {"render": 0.0}

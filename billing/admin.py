@@ -4,7 +4,6 @@ their history, payments and the Stripe bookkeeping are shown read-only, because 
 
 from django.contrib import admin
 
-from amtportal.admin_helpers import ReadOnly, ReadOnlyAdmin
 from billing.models import (
     BillingPolicy,
     CardPaymentIntent,
@@ -15,6 +14,7 @@ from billing.models import (
     StripeCustomer,
     StripeEvent,
 )
+from core.admin_helpers import ReadOnly, ReadOnlyAdmin
 
 
 @admin.register(BillingPolicy)

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from amtportal.money import format_cents
+from core.money import format_cents
 from members import rules as member_rules
 from members.models import Certification, Member
 

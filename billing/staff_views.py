@@ -20,12 +20,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from amtportal import clock
-from amtportal.permissions import staff_required
 from billing import rules, selectors, services
 from billing import views as member_views
 from billing.forms import CheckPaymentForm, InvoiceSearchForm, ReasonForm
 from billing.models import Invoice, Payment
+from core import clock
+from core.permissions import staff_required
 from members.models import MailBatch
 from members.services.mail_batch import mail_batch_build
 

@@ -2,8 +2,8 @@
 
 from celery import shared_task
 
-from amtportal import clock
 from billing import services
+from core import clock
 from members.services.mail_batch import mail_batch_build
 
 

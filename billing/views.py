@@ -14,12 +14,12 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from amtportal import clock
-from amtportal.pdf import pdf_response, render_pdf
-from amtportal.urls_helpers import absolute_url
 from billing import selectors, services, stripe_gateway
 from billing.models import Invoice
-from members.views import member_or_404
+from core import clock
+from core.links import absolute_url
+from core.pdf import pdf_response, render_pdf
+from members.selectors import member_or_404
 
 
 def _own_invoice(request, number: str) -> Invoice:

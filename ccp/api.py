@@ -50,9 +50,9 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from amtportal import clock
 from ccp.models import ApiClient, ApiNonce
 from ccp.services.online import OnlineCompletionError, completion_values, online_completion_record
+from core import clock
 
 WINDOW_SECONDS = 300
 MAX_COMPLETIONS = 500

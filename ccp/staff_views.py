@@ -9,11 +9,11 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from amtportal import clock
-from amtportal.permissions import staff_required
 from ccp import rules, selectors
 from ccp.models import Activity, Cycle
 from ccp.services.cycles import CYCLE_STATUSES
+from core import clock
+from core.permissions import staff_required
 from members.models import Certification, Member
 
 

@@ -2,9 +2,9 @@
 
 from celery import shared_task
 
-from amtportal import clock
 from ccp import services
 from ccp.services.notices import ccp_compliance_notices_send
+from core import clock
 
 
 @shared_task(name="ccp.tasks.close_inactive_cycles")

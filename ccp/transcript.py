@@ -13,10 +13,10 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_http_methods
 
-from amtportal import clock
-from amtportal.pdf import pdf_response, render_pdf
 from ccp import rules, selectors
 from ccp.models import Activity, Cycle
+from core import clock
+from core.pdf import pdf_response, render_pdf
 
 BODY_NAME = getattr(settings, "CERTIFYING_BODY_NAME", "American Medical Technologists (AMT)")
 

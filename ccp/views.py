@@ -13,12 +13,12 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from amtportal import clock
 from ccp import selectors, services
 from ccp.forms import ActivityForm, AttestationForm, DocumentForm
 from ccp.services.activities import attestation_statement, is_locked
+from core import clock
 from members import selectors as member_selectors
-from members.views import member_or_404
+from members.selectors import member_or_404
 
 
 def _own_certification(request, pk: int):
@@ -42,22 +42,11 @@ def _own_activity(request, pk: int):
     return activity
 
 
-def current_cycle_summaries(certifications, *, today) -> dict[int, selectors.CycleSummary]:
-    """Each certification's open cycle with its live result. A missing current cycle is opened (the daily
-    job normally has: this covers a certification created since), so the count of queries stays constant."""
-    summaries = selectors.open_cycle_summaries(certifications, today=today)
-    missing = [c for c in certifications if c.pk not in summaries]
-    opened = [services.cycle_open_current(certification=c, today=today) for c in missing]
-    if any(opened):
-        summaries = selectors.open_cycle_summaries(certifications, today=today)
-    return summaries
-
-
 @login_required
 @require_GET
 def overview(request):
     certifications = list(member_selectors.member_certifications(member_or_404(request)))
-    summaries = current_cycle_summaries(certifications, today=clock.today())
+    summaries = selectors.open_cycle_summaries(certifications, today=clock.today())
     cards = [(certification, summaries.get(certification.pk)) for certification in certifications]
     return render(request, "ccp/overview.html", {"cards": cards})
 
@@ -67,7 +56,6 @@ def overview(request):
 def certification(request, certification_pk):
     certification = _own_certification(request, certification_pk)
     today = clock.today()
-    services.cycle_open_current(certification=certification, today=today)
     cycles = list(selectors.certification_cycles(certification.pk))
     current = next((cycle for cycle in cycles if cycle.is_open), None)
     context = {

@@ -5,8 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 
-from amtportal import clock
-from amtportal.admin_helpers import ReadOnly, ReadOnlyAdmin
+from core.admin_helpers import ReadOnly, ReadOnlyAdmin
 from members import services
 from members.models import (
     Certification,
@@ -116,60 +115,6 @@ class MemberAdmin(admin.ModelAdmin):
         obj.pk = member.pk
         obj.user = member.user
         messages.info(request, f"An invitation was sent to {member.user.email}.")
-
-
-class CertificationAddForm(forms.ModelForm):
-    class Meta:
-        model = Certification
-        fields = ["member", "credential", "certified_on"]
-
-
-@admin.register(Certification)
-class CertificationAdmin(admin.ModelAdmin):
-    list_display = ["member", "credential", "certified_on", "status", "active_through", "paid_through"]
-    list_filter = ["status", "credential"]
-    search_fields = ["member__member_number", "member__last_name"]
-    list_select_related = ["member", "credential"]
-    autocomplete_fields = ["member"]
-    readonly_fields = [
-        "member",
-        "credential",
-        "certified_on",
-        "reinstated_on",
-        "paid_through",
-        "ccp_failed_on",
-        "audit_failed_on",
-        "ccp_compliant_through",
-        "status",
-        "status_reason",
-        "lapse_date",
-        "active_through",
-        "verification_token",
-    ]
-
-    def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = CertificationAddForm
-        return super().get_form(request, obj, **kwargs)
-
-    def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else self.readonly_fields
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            return
-        certification = services.certification_create(
-            member=form.cleaned_data["member"],
-            credential=form.cleaned_data["credential"],
-            certified_on=form.cleaned_data["certified_on"],
-            today=clock.today(),
-            actor=request.user,
-            source="admin",
-        )
-        obj.pk = certification.pk
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(StatusChange)

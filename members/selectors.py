@@ -1,12 +1,21 @@
 """Read queries shared by views, with their joins done once."""
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
 
 from members.models import Certification, Member, ProfileChange, StatusChange
 
 
 def member_for_user(user) -> Member | None:
     return Member.objects.filter(user=user).select_related("user").first()
+
+
+def member_or_404(request) -> Member:
+    """The signed-in member (views of every app): a login without a member profile gets a 404."""
+    member = member_for_user(request.user)
+    if member is None:
+        raise Http404("No member profile is linked to this account.")
+    return member
 
 
 def member_certifications(member: Member) -> QuerySet[Certification]:

@@ -5,8 +5,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from amtportal import clock
-from amtportal.permissions import staff_required
+from core import clock
+from core.permissions import staff_required
 from members import selectors, services
 from members.forms import MemberSearchForm
 

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from amtportal import clock
+from core import clock
 from members import services
 from members.models import Notice
 

@@ -15,20 +15,13 @@ from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.http import require_http_methods
 
-from amtportal.urls_helpers import absolute_url
+from core.links import absolute_url
 from members import selectors, services
 from members.forms import ProfileForm, StatusLookupForm
 from members.models import User
 from members.ratelimit import allow
+from members.selectors import member_or_404
 from members.tokens import invitation_token_generator
-
-
-def member_or_404(request):
-    """The signed-in member (views of every app): a login without a member profile gets a 404."""
-    member = selectors.member_for_user(request.user)
-    if member is None:
-        raise Http404("No member profile is linked to this account.")
-    return member
 
 
 @login_required

@@ -6,7 +6,8 @@ import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 
-from amtportal import clock
+from ccp import services as ccp_services
+from core import clock
 from members import services
 from members.models import Credential, Member, User
 
@@ -59,7 +60,7 @@ def make_certification(
     """A certification made through the services; `paid_through` then reports fees paid up to a date."""
     member = member or MemberFactory()
     today = today or clock.today()
-    certification = services.certification_create(
+    certification = ccp_services.certification_enrol(
         member=member, credential=credential(code), certified_on=certified_on, today=today, source="test"
     )
     if paid_through:

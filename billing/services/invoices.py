@@ -8,10 +8,10 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 
-from amtportal import clock
-from amtportal.urls_helpers import absolute_url
 from billing import rules
 from billing.models import BillingPolicy, Invoice, InvoiceEvent, Payment
+from core import clock
+from core.links import absolute_url
 from members.models import Certification, Notice, User
 from members.rules import Status, next_unpaid_fee_year
 from members.services import certification_record_paid_through

@@ -8,10 +8,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 
-from amtportal.urls_helpers import absolute_url
 from billing import rules
 from billing.models import Invoice, RenewalNoticeStep
 from billing.services.invoices import INVOICING_STATUSES, RENEWAL_KIND
+from core.links import absolute_url
 from members.models import CertificationPolicy, Notice
 from members.services.notices import NoticeDraft, notices_enqueue
 

@@ -15,12 +15,15 @@ from ccp.services.cycles import (
     cycles_refresh_compliance,
     cycles_roll,
 )
+from ccp.services.enrolment import certification_enrol, certification_reenrol, members_import_csv
 
 __all__ = [
     "activity_attach_document",
     "activity_record",
     "activity_remove",
     "activity_update",
+    "certification_enrol",
+    "certification_reenrol",
     "certification_report_compliance",
     "cycle_attest",
     "cycle_open_current",
@@ -28,4 +31,5 @@ __all__ = [
     "cycles_open_missing",
     "cycles_refresh_compliance",
     "cycles_roll",
+    "members_import_csv",
 ]

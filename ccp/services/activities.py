@@ -7,10 +7,10 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from amtportal import clock
 from ccp import selectors
 from ccp.models import Activity, ActivityCategory, ActivityDocument, Attestation, CcpPolicy, Cycle
 from ccp.services.cycles import CYCLE_STATUSES, certification_report_compliance, cycle_open_current
+from core import clock
 from members.models import Certification, User
 
 

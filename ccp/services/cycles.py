@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from amtportal.bulk import bulk_update_rows
 from ccp import rules, selectors
 from ccp.models import Activity, Cycle
+from core.bulk import bulk_update_rows
 from members import rules as member_rules
 from members import services as member_services
 from members.models import Certification

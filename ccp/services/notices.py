@@ -10,10 +10,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.urls import reverse
 
-from amtportal.urls_helpers import absolute_url
 from ccp import rules, selectors
 from ccp.models import CcpPolicy, Cycle
 from ccp.services.cycles import CYCLE_STATUSES, cycles_compliance
+from core.links import absolute_url
 from members.models import Notice
 from members.services import notice_email_enqueue
 

@@ -7,9 +7,7 @@ certification rows are locked, and the unique constraint on certification + sour
 last word).
 """
 
-import csv
 import datetime
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -21,8 +19,8 @@ from django.db import IntegrityError, transaction
 from ccp.models import Activity, ActivityCategory, Cycle
 from ccp.services.activities import activity_record
 from ccp.services.cycles import cycle_open_current
+from core.csv_import import csv_import_all_or_nothing
 from members.models import Certification, Member
-from members.services.imports import ImportFailed
 
 PROVIDER = "AMT online CE"
 CATEGORY_CODE = "professional-education"
@@ -299,23 +297,13 @@ def online_completions_import_csv(*, text: str, today: datetime.date) -> OnlineI
     """Import every row or none: header member_number,course_id,title,completed_on,contact_hours and
     optionally credential. Bad rows are reported with their line numbers (ImportFailed) and nothing is
     recorded; rows recorded before (by the API or an earlier import) are counted, not errors."""
-    reader = csv.DictReader(io.StringIO(text))
-    absent = [column for column in CSV_COLUMNS if column not in (reader.fieldnames or [])]
-    if absent:
-        raise ImportFailed([(1, f"the header lacks the column(s) {', '.join(absent)}")])
-    report, errors, rows = OnlineImportReport(), [], 0
-    with transaction.atomic():
-        for row in reader:
-            rows += 1
-            try:
-                with transaction.atomic():
-                    _import_row(row, today=today, report=report)
-            except OnlineCompletionError as error:
-                errors.append((reader.line_num, error.message))
-        if not rows:
-            errors.append((1, "the file has no rows"))
-        if errors:
-            transaction.set_rollback(True)
-    if errors:
-        raise ImportFailed(errors)
+    report = OnlineImportReport()
+
+    def import_row(row: dict) -> None:
+        try:
+            _import_row(row, today=today, report=report)
+        except OnlineCompletionError as error:
+            raise ValidationError(error.message) from None
+
+    csv_import_all_or_nothing(text=text, required_columns=CSV_COLUMNS, import_row=import_row)
     return report

@@ -12,7 +12,6 @@ from members.services.certifications import (
     certifications_record_ccp_outcomes,
     certifications_refresh_statuses,
 )
-from members.services.imports import members_import_csv
 from members.services.notices import (
     notice_deliver,
     notice_email_enqueue,
@@ -44,7 +43,6 @@ __all__ = [
     "member_invite",
     "member_record_email_change",
     "member_update_profile",
-    "members_import_csv",
     "notice_deliver",
     "notice_email_enqueue",
     "notice_letter_enqueue",

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from amtportal import clock
-from amtportal.bulk import bulk_update_rows
+from core import clock
+from core.bulk import bulk_update_rows
 from members import rules
 from members.models import Certification, CertificationPolicy, Credential, Member, StatusChange, User
 

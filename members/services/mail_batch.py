@@ -16,8 +16,8 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max, Q
 
-from amtportal import clock
-from amtportal.pdf import render_pdf
+from core import clock
+from core.pdf import render_pdf
 from members.models import MailBatch, MailBatchPart, Notice
 
 NO_ADDRESS = "No usable mailing address (street, city and ZIP or postal code are needed)."

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 
-from amtportal import clock
+from core import clock
 from members.models import Member, Notice
 
 logger = logging.getLogger(__name__)

@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 
-from amtportal import clock
-from amtportal.urls_helpers import absolute_url
+from core import clock
+from core.links import absolute_url
 from members.models import Member, ProfileChange, User
 from members.services.notices import notice_email_enqueue
 from members.tokens import invitation_path_args

@@ -192,11 +192,11 @@ def fixed_invoice(member):
 
 def invoice_due_this_month(member, *, code: str = "RMA"):
     """An open annual invoice due at the end of the current month, on real dates (for the live server and
-    the browser, which read amtportal.clock.today()): certified two years ago in this month, paid through
+    the browser, which read core.clock.today()): certified two years ago in this month, paid through
     the end of last month, so the certification is Active and its new fee year began on the 1st."""
-    from amtportal import clock
     from billing import services
     from billing.models import Invoice
+    from core import clock
     from tests.factories import make_certification
 
     today = clock.today()
@@ -215,7 +215,7 @@ def invoice_due_this_month(member, *, code: str = "RMA"):
 def pay_at_stripe(payment_intent_id: str, *, card: str = "success"):
     """Confirm an intent straight through the API with a test card, as Stripe.js would in the member's
     browser: the portal hears of it only through a webhook, the return page or the daily check."""
-    from amtportal import clock
+    from core import clock
 
     number, _ = stripe_gateway.TEST_CARDS[card]
     api = stripe_gateway.client().v1

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 from ccp.models import Activity
 from ccp.services.online import OnlineCompletionError, online_completion_record, online_completions_import_csv
-from members.services.imports import ImportFailed
+from core.csv_import import ImportFailed
 from tests.factories import MemberFactory, make_certification
 
 pytestmark = pytest.mark.django_db

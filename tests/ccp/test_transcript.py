@@ -11,9 +11,9 @@ from django.test import override_settings
 from django.urls import reverse
 from pypdf import PdfReader
 
-from amtportal.pdf import LocalFilesOnly, render_pdf
 from ccp import services
 from ccp.models import Activity, ActivityCategory
+from core.pdf import LocalFilesOnly, render_pdf
 from tests.factories import MemberFactory, make_certification, make_staff
 
 pytestmark = pytest.mark.django_db

@@ -11,9 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from amtportal import clock
 from ccp import services
 from ccp.models import Activity, ActivityCategory, ActivityDocument, CcpPolicy, Cycle
+from core import clock
 from members import services as member_services
 from tests.factories import MemberFactory, make_certification, make_staff
 

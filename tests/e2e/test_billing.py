@@ -10,9 +10,9 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from amtportal import clock
 from billing import services
 from billing.models import Invoice, Payment
+from core import clock
 from tests.billing import conftest as billing_conftest
 from tests.e2e.helpers import PHONE, log_in
 from tests.factories import MemberFactory, make_certification

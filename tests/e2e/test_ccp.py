@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from amtportal import clock
+from core import clock
 from tests.e2e.helpers import definition, log_in, long_date, pdf_text
 from tests.factories import MemberFactory, make_certification
 

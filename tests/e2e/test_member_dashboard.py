@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from amtportal import clock
+from core import clock
 from tests.e2e.helpers import PHONE, definition, log_in, long_date
 from tests.factories import MemberFactory, make_certification
 

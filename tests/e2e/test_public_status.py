@@ -5,7 +5,7 @@ import datetime
 import pytest
 from playwright.sync_api import expect
 
-from amtportal import clock
+from core import clock
 from tests.e2e.helpers import definition, long_date
 from tests.factories import MemberFactory, make_certification
 

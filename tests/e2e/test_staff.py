@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from amtportal import clock
+from core import clock
 from tests.e2e.helpers import PASSWORD_LABEL, field, fresh_totp_code, log_in
 from tests.factories import DEFAULT_PASSWORD, MemberFactory, make_certification, make_staff
 

@@ -9,9 +9,9 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from amtportal import clock
 from ccp import selectors as ccp_selectors
 from ccp.models import Activity, ApiClient, Attestation, Cycle
+from core import clock
 from members.models import Certification, CertificationPolicy, Member, StatusChange, User
 from members.rules import Status
 from tests.conftest import totp_code

@@ -3,8 +3,8 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.module_loading import import_string
 
-from amtportal import clock
 from amtportal.jobs import DAILY_JOBS
+from core import clock
 
 
 class Command(BaseCommand):

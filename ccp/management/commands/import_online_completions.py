@@ -1,5 +1,5 @@
-from amtportal.management.csv_import import CsvImportCommand
 from ccp.services.online import online_completions_import_csv
+from core.csv_import import CsvImportCommand
 
 
 class Command(CsvImportCommand):

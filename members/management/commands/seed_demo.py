@@ -22,11 +22,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.urls import reverse
 
-from amtportal import clock
 from ccp import selectors as ccp_selectors
 from ccp import services as ccp_services
 from ccp.models import Activity, ActivityCategory, ApiClient, Cycle
 from ccp.services.cycles import CYCLE_STATUSES
+from core import clock
 from members import rules, services
 from members.models import Certification, CertificationPolicy, Credential, Member, User
 from members.rules import Status

@@ -1,5 +1,5 @@
-from amtportal.management.csv_import import CsvImportCommand
-from members.services import members_import_csv
+from ccp.services import members_import_csv
+from core.csv_import import CsvImportCommand
 
 
 class Command(CsvImportCommand):

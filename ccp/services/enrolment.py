@@ -1,17 +1,63 @@
-"""Bulk import of newly certified members from the exam system's CSV export."""
+"""Where certifications start: a new certification (one by one, or the exam system's CSV export in bulk)
+and a reinstatement, each with its current CCP cycle opened in the same transaction.
 
-import csv
+Certifications and their status belong to the members app; the cycle to this one. Starting both here keeps
+the layers one-way (members knows nothing of cycles) and means no page ever has to open a missing cycle.
+"""
+
 import datetime
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from members.models import Credential, Member, User
-from members.services.certifications import certification_create
-from members.services.profiles import member_create
+from ccp.services.cycles import cycle_open_current
+from core.csv_import import csv_import_all_or_nothing
+from members import services as member_services
+from members.models import Certification, Credential, Member, User
+
+
+def certification_enrol(
+    *,
+    member: Member,
+    credential: Credential,
+    certified_on: datetime.date,
+    today: datetime.date,
+    actor: User | None = None,
+    source: str,
+) -> Certification:
+    """A new certification (members' `certification_create`) with its current CCP cycle open."""
+    with transaction.atomic():
+        certification = member_services.certification_create(
+            member=member,
+            credential=credential,
+            certified_on=certified_on,
+            today=today,
+            actor=actor,
+            source=source,
+        )
+        cycle_open_current(certification=certification, today=today)
+        return certification
+
+
+def certification_reenrol(
+    *,
+    certification: Certification,
+    reinstated_on: datetime.date,
+    actor: User | None,
+    source: str,
+) -> Certification:
+    """A reinstatement (members' `certification_reinstate`) with the new anchor's first cycle open."""
+    with transaction.atomic():
+        certification = member_services.certification_reinstate(
+            certification=certification, reinstated_on=reinstated_on, actor=actor, source=source
+        )
+        cycle_open_current(certification=certification, today=reinstated_on)
+        return certification
+
+
+# --- The exam system's CSV export ------------------------------------------------------------------------
 
 REQUIRED_COLUMNS = ("member_number", "first_name", "last_name", "email", "credential", "certified_on")
 OPTIONAL_COLUMNS = (
@@ -26,24 +72,10 @@ OPTIONAL_COLUMNS = (
 )
 
 
-class ImportFailed(Exception):
-    """The file had bad rows; nothing was imported. `errors` holds (line number, message) pairs."""
-
-    def __init__(self, errors: list[tuple[int, str]]):
-        self.errors = errors
-        super().__init__(f"{len(errors)} row(s) with errors; nothing was imported.")
-
-
 @dataclass
 class ImportReport:
     members_created: list[str] = field(default_factory=list)
     certifications_created: list[str] = field(default_factory=list)
-
-
-def _messages(error: ValidationError) -> str:
-    if hasattr(error, "message_dict"):
-        return "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in error.message_dict.items())
-    return " ".join(error.messages)
 
 
 def _import_row(row: dict, *, today: datetime.date, actor: User | None, report: ImportReport) -> None:
@@ -62,7 +94,7 @@ def _import_row(row: dict, *, today: datetime.date, actor: User | None, report: 
     member = Member.objects.filter(member_number=values["member_number"]).select_related("user").first()
     if member is None:
         contact: dict[str, Any] = {column: values[column] for column in OPTIONAL_COLUMNS if values[column]}
-        member = member_create(
+        member = member_services.member_create(
             member_number=values["member_number"],
             email=values["email"],
             first_name=values["first_name"],
@@ -74,7 +106,7 @@ def _import_row(row: dict, *, today: datetime.date, actor: User | None, report: 
         raise ValidationError(
             f"member {member.member_number} exists with another e-mail address ({member.user.email})"
         )
-    certification_create(
+    certification_enrol(
         member=member,
         credential=credential,
         certified_on=certified_on,
@@ -90,22 +122,10 @@ def members_import_csv(*, text: str, today: datetime.date, actor: User | None = 
 
     A row is a certification; a member holding several credentials has one row per credential.
     """
-    reader = csv.DictReader(io.StringIO(text))
-    absent = [column for column in REQUIRED_COLUMNS if column not in (reader.fieldnames or [])]
-    if absent:
-        raise ImportFailed([(1, f"the header lacks the column(s) {', '.join(absent)}")])
-    report, errors = ImportReport(), []
-    with transaction.atomic():
-        for row in reader:
-            try:
-                with transaction.atomic():
-                    _import_row(row, today=today, actor=actor, report=report)
-            except ValidationError as error:
-                errors.append((reader.line_num, _messages(error)))
-        if not report.certifications_created and not errors:
-            errors.append((1, "the file has no rows"))
-        if errors:
-            transaction.set_rollback(True)
-    if errors:
-        raise ImportFailed(errors)
+    report = ImportReport()
+    csv_import_all_or_nothing(
+        text=text,
+        required_columns=REQUIRED_COLUMNS,
+        import_row=lambda row: _import_row(row, today=today, actor=actor, report=report),
+    )
     return report

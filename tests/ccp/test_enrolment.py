@@ -7,9 +7,9 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core.management import CommandError, call_command
 
+from core.csv_import import ImportFailed
 from members import services
 from members.models import Certification, Member, Notice, StatusChange, User
-from members.services.imports import ImportFailed
 from tests.factories import MemberFactory, make_certification
 
 pytestmark = pytest.mark.django_db
