@@ -26,18 +26,16 @@ after DAY, their events, renewal notices, mail batches), so the whole script can
 """
 
 import argparse
-import cProfile
 import datetime
 import pstats
 import time
 
-import _setup  # noqa: F401
+from _setup import rolled_back, timed, timed_profiled
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
-from django.db.models import F
 
 import members.services
 import members.services.notices
@@ -202,12 +200,6 @@ def reset_day(day: datetime.date) -> None:
 # --- Timing ------------------------------------------------------------------------------------------
 
 
-def timed(function):
-    began = time.perf_counter()
-    result = function()
-    return time.perf_counter() - began, result
-
-
 def measure_the_parts() -> None:
     """Time apart the template rendering of the outbox rows and the e-mail delivery (eager Celery)."""
     render = members.services.notices._render
@@ -231,21 +223,6 @@ def measure_the_parts() -> None:
 
     members.services.notices._render = timed_render
     members.services.notice_deliver = timed_deliver  # members.tasks.deliver_notices looks it up here
-
-
-class Rollback(Exception):
-    pass
-
-
-def rolled_back(function):
-    result = None
-    try:
-        with transaction.atomic():
-            result = function()
-            raise Rollback
-    except Rollback:
-        pass
-    return result
 
 
 INVOICE_COLUMNS = (
@@ -334,47 +311,10 @@ def baseline_send(first_id: int) -> int:
         return backend.send_messages(messages)
 
 
-def proposed_deliver_batch(notice_ids: list[int]) -> int:
-    """PROPOSED for members.services.notices (not in the service yet): send a batch of pending e-mails over
-    one backend connection, the rows locked for the batch and marked sent by one UPDATE after sending (at
-    least once: a crash before the UPDATE resends with the same Message-ID, as today)."""
-    with transaction.atomic():
-        notices = list(
-            Notice.objects.select_for_update(skip_locked=True)
-            .filter(pk__in=notice_ids, channel=Notice.Channel.EMAIL)
-            .filter(state__in=[Notice.State.PENDING, Notice.State.FAILED])
-            .order_by("pk")
-        )
-        sent, failed = [], []
-        with get_connection() as backend:  # one SMTP session for the batch
-            for notice in notices:
-                message = EmailMultiAlternatives(
-                    subject=notice.subject,
-                    body=notice.body_text,
-                    to=[notice.recipient],
-                    headers={"Message-ID": notice.message_id},
-                )
-                if notice.body_html:
-                    message.attach_alternative(notice.body_html, "text/html")
-                try:
-                    backend.send_messages([message])
-                    sent.append(notice.pk)
-                except Exception as error:  # noqa: BLE001 - left failed for the catch-up job
-                    failed.append((notice.pk, str(error)[:2000]))
-        Notice.objects.filter(pk__in=sent).update(
-            state=Notice.State.SENT, sent_at=members.services.notices.clock.now(), last_error="",
-            attempts=F("attempts") + 1,
-        )  # fmt: skip
-        for pk, error in failed:
-            Notice.objects.filter(pk=pk).update(
-                state=Notice.State.FAILED, last_error=error, attempts=F("attempts") + 1
-            )
-    return len(sent)
-
-
 def try_batched_delivery(first_id: int, batch_size: int) -> tuple[float, int, int]:
-    """The day's e-mails set back to pending (untimed), then delivered again by the proposed batches;
-    returns (seconds, sent, rows still not sent). The rows end as they were: sent."""
+    """The day's e-mails set back to pending (untimed), then delivered again in batches by the service the
+    catch-up job uses (`notices_deliver_many`); returns (seconds, sent, rows still not sent). The rows end as
+    they were: sent."""
     ids = list(
         Notice.objects.filter(pk__gt=first_id, channel=Notice.Channel.EMAIL)
         .order_by("pk")
@@ -383,10 +323,7 @@ def try_batched_delivery(first_id: int, batch_size: int) -> tuple[float, int, in
     Notice.objects.filter(pk__in=ids).update(state=Notice.State.PENDING, sent_at=None, attempts=0)
     mail.outbox = []
     seconds, sent = timed(
-        lambda: sum(
-            proposed_deliver_batch(ids[start : start + batch_size])
-            for start in range(0, len(ids), batch_size)
-        )
+        lambda: members.services.notices.notices_deliver_many(notice_ids=ids, batch_size=batch_size)
     )
     mail.outbox = []
     left = Notice.objects.filter(pk__in=ids).exclude(state=Notice.State.SENT).count()
@@ -404,8 +341,8 @@ def main() -> None:
     parser.add_argument("--email-backend", choices=sorted(EMAIL_BACKENDS), default="locmem")
     parser.add_argument(
         "--try-batched-delivery", type=int, metavar="BATCH",
-        help="Then deliver the day's e-mails again by the proposed batched delivery "
-        "(BATCH ids a transaction).",
+        help="Then deliver the day's e-mails again in batches (notices_deliver_many, "
+        "BATCH ids a transaction).",
     )  # fmt: skip
     parser.add_argument("--profile", type=int, metavar="N", help="Profile the notices run: N costliest.")
     args = parser.parse_args()
@@ -448,12 +385,9 @@ def main() -> None:
     first_notice = _next_id("members_notice")
 
     issue_seconds, issued = timed(lambda: invoices_issue_due(today=day, chunk_size=args.chunk_size))
-    profiler = cProfile.Profile() if args.profile else None
-    if profiler:
-        profiler.enable()
-    send_seconds, written = timed(lambda: renewal_notices_send(today=day, chunk_size=args.chunk_size))
-    if profiler:
-        profiler.disable()
+    send_seconds, written, profiler = timed_profiled(
+        lambda: renewal_notices_send(today=day, chunk_size=args.chunk_size), profile=bool(args.profile)
+    )
     render_seconds, deliver_seconds, delivered = SPENT["render"], SPENT["deliver"], SPENT["delivered"]
     outbox = len(mail.outbox)
     mail.outbox = []
@@ -510,7 +444,7 @@ def main() -> None:
           f"renewal_notices_send ({rewritten} written) {resend_seconds:8.2f}s")  # fmt: skip
     if args.try_batched_delivery:
         batched_seconds, batched_sent, left = try_batched_delivery(first_notice, args.try_batched_delivery)
-        print(f"proposed batched delivery ({args.try_batched_delivery} a transaction, one connection), "
+        print(f"batched delivery ({args.try_batched_delivery} a transaction, one connection), "
               f"the same "
               f"{batched_sent} e-mails again ({left} not sent): {batched_seconds:8.2f}s "
               f"{batched_seconds * 1000 / max(batched_sent, 1):.3f} ms/e-mail, "

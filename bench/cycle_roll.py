@@ -6,13 +6,12 @@ that is rolled back, so the data stays and the benchmark can be run again (--com
 """
 
 import argparse
-import cProfile
 import datetime
 import pstats
 import time
 
-import _setup  # noqa: F401
-from django.db import connection, transaction
+from _setup import rolled_back, timed, timed_profiled
+from django.db import connection
 
 from ccp.models import Cycle
 from ccp.services.cycles import cycles_roll
@@ -35,29 +34,6 @@ def time_the_status_part() -> None:
             SPENT["members"] += time.perf_counter() - began
 
     member_services.certifications_record_ccp_outcomes = timed_record
-
-
-class Rollback(Exception):
-    pass
-
-
-def rolled_back(function, *, commit: bool = False):
-    """function() inside a transaction that is rolled back unless `commit`."""
-    result = None
-    try:
-        with transaction.atomic():
-            result = function()
-            if not commit:
-                raise Rollback
-    except Rollback:
-        pass
-    return result
-
-
-def timed(function):
-    began = time.perf_counter()
-    result = function()
-    return time.perf_counter() - began, result
 
 
 def main() -> None:
@@ -86,12 +62,9 @@ def main() -> None:
 
     def roll_and_rerun():
         time_the_status_part()
-        profiler = cProfile.Profile() if args.profile else None
-        if profiler:
-            profiler.enable()
-        seconds, report = timed(lambda: cycles_roll(today=day, chunk_size=args.chunk_size))
-        if profiler:
-            profiler.disable()
+        seconds, report, profiler = timed_profiled(
+            lambda: cycles_roll(today=day, chunk_size=args.chunk_size), profile=bool(args.profile)
+        )
         changes = StatusChange.objects.count() - history
         still_open = Cycle.objects.filter(state=Cycle.State.OPEN).count()
         rerun_seconds, rerun = timed(lambda: cycles_roll(today=day, chunk_size=args.chunk_size))

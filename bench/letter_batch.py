@@ -23,7 +23,7 @@ import time
 MEDIA = tempfile.mkdtemp(prefix="amt-letter-bench-")
 os.environ["MEDIA_ROOT"] = MEDIA  # before the settings are read: the part files stay out of var/private
 
-import _setup  # noqa: E402, F401
+from _setup import Rollback, timed  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.files.storage import default_storage  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
@@ -36,16 +36,6 @@ from core.pdf import render_pdf  # noqa: E402
 from members.models import MailBatch, Notice  # noqa: E402
 
 SPENT = {"render": 0.0}
-
-
-class Rollback(Exception):
-    pass
-
-
-def timed(function):
-    began = time.perf_counter()
-    result = function()
-    return time.perf_counter() - began, result
 
 
 def measure_rendering() -> None:

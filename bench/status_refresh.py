@@ -6,19 +6,12 @@ steady state of a nightly run, where almost nothing changes.
 
 import argparse
 import datetime
-import time
 
-import _setup  # noqa: F401
+from _setup import timed
 from django.db import connection
 
 from members.models import Certification, StatusChange
 from members.services import certifications_refresh_statuses
-
-
-def timed(function):
-    began = time.perf_counter()
-    result = function()
-    return time.perf_counter() - began, result
 
 
 def main() -> None:

@@ -14,18 +14,12 @@ from billing.models import (
     StripeCustomer,
     StripeEvent,
 )
-from core.admin_helpers import ReadOnly, ReadOnlyAdmin
+from core.admin_helpers import ReadOnly, ReadOnlyAdmin, SingletonPolicyAdmin
 
 
 @admin.register(BillingPolicy)
-class BillingPolicyAdmin(admin.ModelAdmin):
+class BillingPolicyAdmin(SingletonPolicyAdmin):
     list_display = ["__str__", "issue_days_before_due"]
-
-    def has_add_permission(self, request):
-        return not BillingPolicy.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RenewalNoticeStep)

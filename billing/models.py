@@ -7,11 +7,12 @@ from django.db.models import Q
 from django.urls import reverse
 
 from core.money import format_cents
+from core.policy import SingletonPolicy
 from members import rules as member_rules
 from members.models import Certification, Member
 
 
-class BillingPolicy(models.Model):
+class BillingPolicy(SingletonPolicy):
     """Billing settings staff can change in the admin (one row)."""
 
     issue_days_before_due = models.PositiveIntegerField(
@@ -24,11 +25,6 @@ class BillingPolicy(models.Model):
 
     def __str__(self):
         return f"Invoices issued {self.issue_days_before_due} days before the due date"
-
-    @classmethod
-    def current(cls) -> "BillingPolicy":
-        policy, _ = cls.objects.get_or_create(pk=1)
-        return policy
 
 
 class RenewalNoticeStep(models.Model):
@@ -140,9 +136,9 @@ class Invoice(models.Model):
             return None
         return member_rules.FeeYear(start=self.fee_year_start, end=self.fee_year_end)
 
-    def lapses_on(self, grace_days: int):
+    def lapse_date(self, *, grace_days: int):
         """The day a still-unpaid annual fee lapses the certification (day after due date + grace)."""
-        return member_rules.fee_lapse_date(self.due_on, grace_days)
+        return member_rules.fee_lapse_date(due_on=self.due_on, grace_days=grace_days)
 
 
 class InvoiceEvent(models.Model):

@@ -6,7 +6,7 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from members.rules import ONE_DAY, FeeYear, covered_fee_year, fee_lapse_date, next_unpaid_fee_year
+from members.rules import FeeYear, fee_lapse_date, next_unpaid_fee_year
 
 # The moves an invoice may make (a pipeline, as in django-oscar): anything else is refused.
 TRANSITIONS: dict[str, set[str]] = {
@@ -51,30 +51,6 @@ def fee_years_to_invoice(
     return years
 
 
-def paid_through_after_settling(
-    paid_through: datetime.date, settled_starts: Iterable[datetime.date]
-) -> datetime.date:
-    """Paid through, extended over every following fee year that is now paid or waived (in any order)."""
-    settled = set(settled_starts)
-    year = next_unpaid_fee_year(paid_through)
-    while year.start in settled:
-        paid_through = year.end
-        year = year.next()
-    return paid_through
-
-
-def paid_through_after_unsettling(
-    paid_through: datetime.date, fee_year: FeeYear, *, anchor: datetime.date
-) -> datetime.date:
-    """A paid or waived fee year is owed again (refunded, voided): the contiguous run stops before it. A fee
-    year before the current anchor's covered year (before a reinstatement) no longer counts either way."""
-    if fee_year.start <= covered_fee_year(anchor).start:
-        return paid_through
-    if fee_year.start <= paid_through:
-        return min(paid_through, fee_year.start - ONE_DAY)
-    return paid_through
-
-
 def annual_invoice_number(*, member_number: str, credential_code: str, fee_year: FeeYear, issue: int) -> str:
     """Human and self-explaining: credential, member, fee-year start; a re-issue after a void gets -2, -3."""
     number = f"{credential_code}-{member_number}-{fee_year.start:%Y%m}"
@@ -102,7 +78,7 @@ def step_date(
     anchors = {
         "issue": issued_on,
         "due": due_on,
-        "lapse": fee_lapse_date(due_on, grace_days),
+        "lapse": fee_lapse_date(due_on=due_on, grace_days=grace_days),
     }
     return anchors[step.anchor] + datetime.timedelta(days=step.offset_days)
 

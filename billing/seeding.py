@@ -3,6 +3,8 @@
 Functions take the app registry so migrations can pass their historical models.
 """
 
+from members.seeding import role_grant
+
 # code, name, position, anchor, offset days, by e-mail, by letter
 RENEWAL_NOTICE_STEPS = [
     ("at-issue", "Renewal notice (at issue)", 1, "issue", 0, True, True),
@@ -45,23 +47,8 @@ def seed_notice_steps(apps):
 
 
 def grant_roles(apps):
-    from django.apps import apps as global_apps
-    from django.contrib.auth.management import create_permissions
-
-    for label in ("members", "billing"):
-        create_permissions(global_apps.get_app_config(label), apps=apps, verbosity=0)
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    billing_staff, _ = Group.objects.get_or_create(name="Billing staff")
-    for dotted in BILLING_STAFF:
-        app_label, codename = dotted.split(".")
-        billing_staff.permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
-    administrators, _ = Group.objects.get_or_create(name="Administrator")
-    administrators.permissions.add(
-        *Permission.objects.filter(content_type__app_label__in=["billing", "members"])
-    )
+    role_grant(apps, role="Billing staff", app_labels=["members", "billing"], permissions=BILLING_STAFF)
+    role_grant(apps, role="Administrator", app_labels=["billing", "members"])
 
 
 def seed_all(apps):

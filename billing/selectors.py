@@ -45,8 +45,13 @@ def open_invoices_by_certification(member: Member) -> dict[int, list[Invoice]]:
     return by_certification
 
 
-def live_payment_intent(invoice: Invoice) -> CardPaymentIntent | None:
-    return CardPaymentIntent.objects.filter(invoice=invoice).exclude(status="canceled").first()
+def live_payment_intents() -> QuerySet[CardPaymentIntent]:
+    """Intents Stripe has not cancelled: they may still take money. At most one per invoice (a constraint)."""
+    return CardPaymentIntent.objects.exclude(status="canceled")
+
+
+def live_payment_intent(*, invoice: Invoice) -> CardPaymentIntent | None:
+    return live_payment_intents().filter(invoice=invoice).first()
 
 
 def staff_invoice_search(query: str) -> QuerySet[Invoice]:
@@ -68,7 +73,7 @@ def staff_invoice_search(query: str) -> QuerySet[Invoice]:
 def staff_invoice(number: str) -> Invoice | None:
     return (
         _invoices()
-        .select_related("certification__member__user")
+        .select_related("certification__member__user", "payment__recorded_by")
         .prefetch_related("events__actor", "payment_intents")
         .filter(number=number)
         .first()

@@ -25,6 +25,7 @@ from billing import views as member_views
 from billing.forms import CheckPaymentForm, InvoiceSearchForm, ReasonForm
 from billing.models import Invoice, Payment
 from core import clock
+from core.formatting import format_date
 from core.permissions import staff_required
 from members.models import MailBatch
 from members.services.mail_batch import mail_batch_build
@@ -231,7 +232,7 @@ def _batch_or_404(day: str) -> MailBatch:
         parsed = datetime.date.fromisoformat(day)
     except ValueError:
         raise Http404("Not a date.") from None
-    batch = MailBatch.objects.filter(day=parsed).first()
+    batch = MailBatch.objects.select_related("built_by").filter(day=parsed).first()
     if batch is None:
         raise Http404("No mail batch for this day.")
     return batch
@@ -250,7 +251,8 @@ def _stored_file(name: str, *, filename: str, content_type: str) -> FileResponse
 @staff_required("members.download_mailbatch")
 @require_GET
 def mail_batches(request):
-    page = Paginator(MailBatch.objects.order_by("-day"), BATCHES_PER_PAGE).get_page(request.GET.get("page"))
+    batches = MailBatch.objects.select_related("built_by").order_by("-day")
+    page = Paginator(batches, BATCHES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "billing/staff/mail_batches.html", {"page": page, "today": clock.today()})
 
 
@@ -287,10 +289,10 @@ def mail_batch_manifest(request, day: str):
 @staff_required("members.download_mailbatch")
 @require_POST
 def mail_batch_build_today(request):
-    batch = mail_batch_build(day=clock.today())
+    batch = mail_batch_build(day=clock.today(), built_by=request.user)
     messages.success(
         request,
-        f"Mail batch of {batch.day:%B %-d, %Y} built: {batch.letter_count} "
+        f"Mail batch of {format_date(batch.day)} built: {batch.letter_count} "
         f"letter{'s' if batch.letter_count != 1 else ''}, {batch.exception_count} "
         f"exception{'s' if batch.exception_count != 1 else ''}.",
     )

@@ -91,7 +91,7 @@ def pay(request, number: str):
             )
         except ValidationError as refusal:
             error = refusal.messages[0]
-            intent = selectors.live_payment_intent(invoice) or intent
+            intent = selectors.live_payment_intent(invoice=invoice) or intent
         except stripe.StripeError:  # the processor stopped answering between the page and the click
             return _pay_unavailable(request, invoice, NO_ANSWER)
         else:
@@ -107,7 +107,7 @@ def pay(request, number: str):
 def pay_authenticate(request, number: str):
     """Test mode's stand-in for the bank's 3-D Secure page (localstripe's authenticate endpoint)."""
     invoice = _own_invoice(request, number)
-    intent = selectors.live_payment_intent(invoice)
+    intent = selectors.live_payment_intent(invoice=invoice)
     if intent is None or intent.status != "requires_action" or not stripe_gateway.is_test_mode():
         return redirect(invoice)
     if request.method == "POST":
@@ -127,7 +127,7 @@ def pay_return(request, number: str):
     """Where Stripe (or test mode) sends the member back: the intent is re-read, so the page is right even
     before, or without, the webhook."""
     invoice = _own_invoice(request, number)
-    intent = selectors.live_payment_intent(invoice)
+    intent = selectors.live_payment_intent(invoice=invoice)
     if intent is not None:
         try:
             intent = services.payment_intent_sync(

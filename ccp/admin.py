@@ -10,10 +10,19 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from ccp import services
-from ccp.models import Activity, ActivityCategory, ActivityDocument, ApiClient, Attestation, CcpPolicy, Cycle
+from ccp.models import (
+    Activity,
+    ActivityCategory,
+    ActivityChange,
+    ActivityDocument,
+    ApiClient,
+    Attestation,
+    CcpPolicy,
+    Cycle,
+)
 from ccp.services.activities import ACTIVITY_FIELDS
 from core import clock
-from core.admin_helpers import ReadOnly, ReadOnlyAdmin
+from core.admin_helpers import ReadOnly, ReadOnlyAdmin, SingletonPolicyAdmin
 from members.models import Certification
 
 RULE_CHANGE_NOTE = (
@@ -68,14 +77,8 @@ class ActivityCategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(CcpPolicy)
-class CcpPolicyAdmin(admin.ModelAdmin):
-    list_display = ["__str__"]
-
-    def has_add_permission(self, request):
-        return not CcpPolicy.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class CcpPolicyAdmin(SingletonPolicyAdmin):
+    pass
 
 
 class AttestationInline(ReadOnly, admin.StackedInline):
@@ -174,6 +177,28 @@ class AttestationAdmin(ReadOnlyAdmin):
     list_select_related = ["cycle__certification__member", "cycle__certification__credential", "signed_by"]
     fields = ["cycle", "signed_name", "signed_on", "signed_at", "signed_by", "statement"]
     readonly_fields = fields
+
+
+ACTIVITY_CHANGE_FIELDS = [
+    "certification",
+    "activity_pk",
+    "activity_description",
+    "kind",
+    "field",
+    "old_value",
+    "new_value",
+    "changed_by",
+    "changed_at",
+]
+
+
+@admin.register(ActivityChange)
+class ActivityChangeAdmin(ReadOnlyAdmin):
+    list_display = [name for name in ACTIVITY_CHANGE_FIELDS if name != "activity_pk"]
+    list_filter = ["kind", "field"]
+    search_fields = ["certification__member__member_number", "activity_description"]
+    list_select_related = ["certification__member", "certification__credential", "changed_by"]
+    fields = readonly_fields = ACTIVITY_CHANGE_FIELDS
 
 
 class ApiClientAddForm(forms.ModelForm):

@@ -6,24 +6,20 @@ from django import forms
 
 from ccp import selectors
 from ccp.models import Activity, ActivityCategory
+from core.formatting import format_date, format_points
 
 CRITERIA = ("helps_job", "advances_knowledge", "prepares_advancement")
 DOCUMENT_TYPES = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 
 
-def _number(value) -> str:
-    return f"{value.normalize():f}"
-
-
 def category_choice_label(category: ActivityCategory) -> str:
     """The category with its point rule, e.g. "Authorship of written work: 5 points per item, up to 15"."""
-    points = _number(category.points_per_unit)
+    points = format_points(category.points_per_unit, decimals="significant")
     label = f"{category.name}: {points} point{'' if points == '1' else 's'} per {category.unit}"
     if category.cap_per_cycle is not None:
-        label += f", up to {_number(category.cap_per_cycle)} per cycle"
+        label += f", up to {format_points(category.cap_per_cycle, decimals='significant')} per cycle"
     if category.accepted_through is not None:
-        through = category.accepted_through
-        label += f" (accepted only through {through:%B} {through.day}, {through.year})"
+        label += f" (accepted only through {format_date(category.accepted_through)})"
     return label
 
 
@@ -124,7 +120,7 @@ class ActivityForm(forms.Form):
         names = ("category", "title", "provider", "completed_on", "period_start", "period_end", "quantity")
         initial = {name: getattr(activity, name) for name in (*names, "quantity_unit", *CRITERIA)}
         if activity.quantity is not None:
-            initial["quantity"] = _number(activity.quantity)
+            initial["quantity"] = format_points(activity.quantity, decimals="significant")  # "1.5": as typed
         return initial
 
     def activity_fields(self) -> dict:

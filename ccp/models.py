@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 
 from ccp import rules
+from core.history import FieldChange
+from core.policy import SingletonPolicy
 
 
 class ActivityCategory(models.Model):
@@ -58,7 +60,7 @@ class ActivityCategory(models.Model):
         )
 
 
-class CcpPolicy(models.Model):
+class CcpPolicy(SingletonPolicy):
     """CCP settings staff can change in the admin (one row)."""
 
     notice_days = models.CharField(
@@ -85,11 +87,6 @@ class CcpPolicy(models.Model):
         return sorted(
             {int(part) for part in self.notice_days.split(",") if part.strip().isdigit()}, reverse=True
         )
-
-    @classmethod
-    def current(cls) -> "CcpPolicy":
-        policy, _ = cls.objects.get_or_create(pk=1)
-        return policy
 
 
 class Cycle(models.Model):
@@ -287,6 +284,52 @@ class ActivityDocument(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+class ActivityChange(FieldChange):
+    """One changed field of an activity, or its removal: who, when, from what to what.
+
+    Kept after the activity is removed: the activity is stored by its id and described in words, not
+    referenced by a foreign key that a removal would cascade to."""
+
+    class Kind(models.TextChoices):
+        CHANGED = "changed", "Changed"
+        REMOVED = "removed", "Removed"
+
+    certification = models.ForeignKey(
+        "members.Certification", on_delete=models.PROTECT, related_name="activity_changes"
+    )
+    activity_pk = models.PositiveIntegerField(help_text="The activity's id, kept after it is removed.")
+    activity_description = models.CharField(
+        max_length=300, help_text="The activity as it was before the change (title and dates)."
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    field = models.CharField(max_length=50, blank=True, help_text="Empty for a removal.")
+
+    class Meta(FieldChange.Meta):
+        indexes = [models.Index(fields=["certification", "-changed_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="removed", field="") | (Q(kind="changed") & ~Q(field="")),
+                name="activity_change_names_its_field",
+            ),
+        ]
+
+    def __str__(self):
+        if self.kind == self.Kind.REMOVED:
+            return f"{self.activity_description}: removed"
+        return f"{self.activity_description} {self.field}: {self.old_value!r} -> {self.new_value!r}"
+
+    LABELS = {"quantity_unit": "Entered in"}  # where the form's label differs from the field's name
+
+    @property
+    def field_label(self) -> str:
+        """The field as the activity form names it ("Quantity", "Completed on")."""
+        if not self.field:
+            return ""
+        names = {field.name: str(field.verbose_name) for field in Activity._meta.fields}
+        label = self.LABELS.get(self.field) or names.get(self.field, self.field)
+        return label[:1].upper() + label[1:]
 
 
 class ApiClient(models.Model):

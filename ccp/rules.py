@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
+from core.formatting import format_date, format_points
+
 ZERO = Decimal("0.00")
 DAYS_PER_YEAR = 365
 
@@ -118,8 +120,9 @@ class ComplianceResult:
         return max(self.required - self.counted, ZERO)
 
     @property
-    def compliant(self) -> bool:
-        return self.counted >= self.required
+    def enough_points(self) -> bool:
+        """Compliant by points alone; a cycle is also compliant by attestation (`is_compliant`)."""
+        return is_compliant(counted=self.counted, required=self.required, attested=False)
 
     @property
     def percent(self) -> int:
@@ -128,8 +131,16 @@ class ComplianceResult:
         return min(int(self.counted * 100 / self.required), 100)
 
 
-def _fmt(day: datetime.date) -> str:
-    return f"{day:%b} {day.day}, {day.year}"
+def is_compliant(*, counted: Decimal, required: Decimal, attested: bool) -> bool:
+    """DOMAIN.md "Compliance" of a cycle: the counted points reach the required points, or the member signed
+    a CCP attestation that they earned them (subject to audit)."""
+    return counted >= required or attested
+
+
+def _accepted_only_through(rule: CategoryRule) -> str:
+    """Why a dated rule refuses (part of) a claim."""
+    assert rule.accepted_through is not None
+    return f"{rule.name} is accepted only through {format_date(rule.accepted_through, abbreviated=True)}"
 
 
 def _period_part(
@@ -143,7 +154,7 @@ def _period_part(
         return "outside this cycle"
     if rule.accepted_through and last > rule.accepted_through:
         if first > rule.accepted_through:
-            return f"{rule.name} is accepted only through {_fmt(rule.accepted_through)}"
+            return _accepted_only_through(rule)
         last = rule.accepted_through
     return first, last
 
@@ -167,9 +178,10 @@ def _evaluate_activity(
         raw = round_points(Fraction(in_window, DAYS_PER_YEAR) * Fraction(rule.points_per_unit))
         reason = ""
         if days < whole_days:
-            reason = f"{days} of {whole_days} days count ({_fmt(first)} to {_fmt(last)})"
+            counted = f"{format_date(first, abbreviated=True)} to {format_date(last, abbreviated=True)}"
+            reason = f"{days} of {whole_days} days count ({counted})"
             if rule.accepted_through and last == rule.accepted_through and whole_end > last:
-                reason += f"; {rule.name} is accepted only through {_fmt(rule.accepted_through)}"
+                reason += f"; {_accepted_only_through(rule)}"
         return ActivityResult(activity.id, rule.id, raw, points, True, reason, first, last, days, last)
 
     assert activity.completed_on is not None
@@ -178,7 +190,7 @@ def _evaluate_activity(
     if not window.contains(day):
         return ActivityResult(activity.id, rule.id, raw, ZERO, False, "outside this cycle", sort_day=day)
     if rule.accepted_through and day > rule.accepted_through:
-        reason = f"{rule.name} is accepted only through {_fmt(rule.accepted_through)}"
+        reason = _accepted_only_through(rule)
         return ActivityResult(activity.id, rule.id, raw, ZERO, False, reason, sort_day=day)
     return ActivityResult(activity.id, rule.id, raw, raw, True, sort_day=day)
 
@@ -206,7 +218,7 @@ def evaluate(
             room = max(category.cap - category.counted_points, ZERO)
             if result.counted_points > room:
                 kept = room
-                cap = f"{category.cap.normalize():f}"
+                cap = format_points(category.cap, decimals="significant")
                 note = f"category cap of {cap} points reached: {kept} of {result.counted_points} count"
                 result.reason = f"{result.reason}; {note}" if result.reason else note
                 result.counted_points = kept

@@ -2,6 +2,8 @@
 
 import datetime
 
+from members.seeding import role_grant
+
 # fmt: off
 CATEGORIES = [
     # code, name, unit, plural, points per unit, cap, accepted through, is period, quarter hours
@@ -42,14 +44,7 @@ def seed_categories(apps):
 
 def grant_administrators(apps):
     """Administrators hold every permission, including this app's."""
-    from django.apps import apps as global_apps
-    from django.contrib.auth.management import create_permissions
-
-    create_permissions(global_apps.get_app_config("ccp"), apps=apps, verbosity=0)
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group, _ = Group.objects.get_or_create(name="Administrator")
-    group.permissions.add(*Permission.objects.filter(content_type__app_label="ccp"))
+    role_grant(apps, role="Administrator", app_labels=["ccp"])
 
 
 def seed_all(apps):

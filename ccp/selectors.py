@@ -7,24 +7,52 @@ from decimal import Decimal
 from django.db.models import Prefetch, Q, QuerySet
 
 from ccp import rules
-from ccp.models import Activity, ActivityCategory, ActivityDocument, Cycle
+from ccp.models import Activity, ActivityCategory, ActivityChange, ActivityDocument, Cycle
 
 
 def category_rules() -> list[rules.CategoryRule]:
     return [category.rule() for category in ActivityCategory.objects.all()]
 
 
-def activities_overlapping(certification_id: int, window: rules.Window) -> QuerySet[Activity]:
-    """The certification's activities whose dates touch the window (the engine decides what counts)."""
+def _touching(window: rules.Window) -> Q:
     dated = Q(completed_on__gte=window.start, completed_on__lte=window.end)
     period = Q(period_start__lte=window.end) & (Q(period_end__isnull=True) | Q(period_end__gte=window.start))
+    return dated | period
+
+
+def _with_category_and_documents(activities: QuerySet[Activity]) -> QuerySet[Activity]:
     return (
-        Activity.objects.filter(certification_id=certification_id)
-        .filter(dated | period)
-        .select_related("category")
+        activities.select_related("category")
         .prefetch_related(Prefetch("documents", queryset=ActivityDocument.objects.order_by("id")))
         .order_by("completed_on", "period_start", "id")
     )
+
+
+def activities_overlapping(certification_id: int, window: rules.Window) -> QuerySet[Activity]:
+    """The certification's activities whose dates touch the window (the engine decides what counts)."""
+    return _with_category_and_documents(
+        Activity.objects.filter(certification_id=certification_id).filter(_touching(window))
+    )
+
+
+def activities_of_cycles(cycles: list[Cycle]) -> dict[int, list[Activity]]:
+    """`activities_overlapping` of several cycles, keyed by cycle id: two queries whatever their number."""
+    if not cycles:
+        return {}
+    touching = Q()
+    for cycle in cycles:
+        touching |= Q(certification_id=cycle.certification_id) & _touching(cycle.window)
+    by_cycle: dict[int, list[Activity]] = {cycle.pk: [] for cycle in cycles}
+    for activity in _with_category_and_documents(Activity.objects.filter(touching)):
+        first, last = activity.first_day, activity.last_day or datetime.date.max
+        for cycle in cycles:
+            if (
+                cycle.certification_id == activity.certification_id
+                and first <= cycle.end_on
+                and last >= cycle.start_on
+            ):
+                by_cycle[cycle.pk].append(activity)
+    return by_cycle
 
 
 def required_points(cycle: Cycle) -> Decimal:
@@ -49,11 +77,16 @@ def evaluate(
 
 
 def cycle_compliance(
-    cycle: Cycle, *, today: datetime.date, categories: list[rules.CategoryRule] | None = None
+    cycle: Cycle,
+    *,
+    today: datetime.date,
+    categories: list[rules.CategoryRule] | None = None,
+    activities: list[Activity] | None = None,
 ) -> tuple[rules.ComplianceResult, list[Activity]]:
     """The live result of a cycle and its activities (for a closed cycle, the result stored at closing
-    is the one to show: see `closed_result`)."""
-    activities = list(activities_overlapping(cycle.certification_id, cycle.window))
+    is the one to show: see `closed_result`). `activities`: already loaded (`activities_of_cycles`)."""
+    if activities is None:
+        activities = list(activities_overlapping(cycle.certification_id, cycle.window))
     result = evaluate(
         window=cycle.window,
         today=today,
@@ -65,7 +98,10 @@ def cycle_compliance(
 
 
 def cycle_is_compliant(cycle: Cycle, result: rules.ComplianceResult) -> bool:
-    return result.compliant or hasattr(cycle, "attestation")
+    """The cycle's live `result` with its attestation, if any (loaded with select_related)."""
+    return rules.is_compliant(
+        counted=result.counted, required=result.required, attested=hasattr(cycle, "attestation")
+    )
 
 
 def certification_cycles(certification_id: int) -> QuerySet[Cycle]:
@@ -101,6 +137,15 @@ def member_activity(*, member, pk: int) -> Activity | None:
         .select_related("category", "certification__credential", "certification__member")
         .first()
     )
+
+
+HISTORY_LENGTH = 50
+
+
+def activity_changes(*, certification_id: int, limit: int = HISTORY_LENGTH) -> list[ActivityChange]:
+    """The latest changes and removals of the certification's activities, newest first."""
+    changes = ActivityChange.objects.filter(certification_id=certification_id).select_related("changed_by")
+    return list(changes[:limit])
 
 
 def document_for_user(*, user, pk: int) -> ActivityDocument | None:
@@ -187,8 +232,12 @@ class CycleReport:
         return max(self.required - self.counted, rules.ZERO)
 
     @property
+    def enough_points(self) -> bool:
+        return rules.is_compliant(counted=self.counted, required=self.required, attested=False)
+
+    @property
     def compliant(self) -> bool:
-        return self.counted >= self.required or self.attested
+        return rules.is_compliant(counted=self.counted, required=self.required, attested=self.attested)
 
     @property
     def percent(self) -> int:
@@ -289,7 +338,8 @@ class CycleSummary:
 
     @property
     def compliant(self) -> bool:
-        return self.result.compliant or self.attested
+        result = self.result
+        return rules.is_compliant(counted=result.counted, required=result.required, attested=self.attested)
 
 
 def open_cycle_summaries(certifications: list, *, today: datetime.date) -> dict[int, CycleSummary]:

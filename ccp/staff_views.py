@@ -10,8 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from ccp import rules, selectors
-from ccp.models import Activity, Cycle
-from ccp.services.cycles import CYCLE_STATUSES
+from ccp.models import Activity, ActivityChange, Cycle
 from core import clock
 from core.permissions import staff_required
 from members.models import Certification, Member
@@ -42,7 +41,8 @@ class CycleRow:
     @property
     def compliant(self) -> bool:
         if self.live is not None:
-            return self.live.compliant or self.attested
+            live = self.live
+            return rules.is_compliant(counted=live.counted, required=live.required, attested=self.attested)
         return self.cycle.state == Cycle.State.COMPLIANT
 
 
@@ -58,15 +58,17 @@ class CertificationHistory:
     @property
     def cycles_go_on(self) -> bool:
         """Cycles open and roll only while the certification is Active or Lapsed (fees)."""
-        return self.certification.status in CYCLE_STATUSES
+        return self.certification.is_renewing
 
 
 def _member_with_cycles(member_number: str) -> Member | None:
-    """The member, their certifications and every cycle with its attestation, in three queries."""
+    """The member, their certifications, every cycle with its attestation and the history of activity
+    changes, in four queries."""
     cycles = Cycle.objects.select_related("attestation__signed_by").order_by("-start_on", "-pk")
+    changes = ActivityChange.objects.select_related("changed_by")
     certifications = (
         Certification.objects.select_related("credential")
-        .prefetch_related(Prefetch("cycles", queryset=cycles))
+        .prefetch_related(Prefetch("cycles", queryset=cycles), Prefetch("activity_changes", queryset=changes))
         .order_by("credential__code")
     )
     return (
@@ -82,13 +84,17 @@ def _stored_points(cycle: Cycle, key: str, fallback: Decimal | None) -> Decimal 
     return Decimal(stored) if stored is not None else fallback
 
 
-def _cycle_row(cycle: Cycle, *, today: datetime.date, categories: list[rules.CategoryRule]) -> CycleRow:
+def _cycle_row(
+    cycle: Cycle, *, today: datetime.date, categories: list[rules.CategoryRule], activities: list[Activity]
+) -> CycleRow:
     attested = hasattr(cycle, "attestation")
     if not cycle.is_open:
         counted = _stored_points(cycle, "counted", cycle.counted_points)
         required = _stored_points(cycle, "required", cycle.required_points)
         return CycleRow(cycle, counted, required, attested)
-    result, activities = selectors.cycle_compliance(cycle, today=today, categories=categories)
+    result, activities = selectors.cycle_compliance(
+        cycle, today=today, categories=categories, activities=activities
+    )
     rows = [ActivityRow(activity, result.activities[activity.pk]) for activity in activities]
     return CycleRow(
         cycle,
@@ -109,12 +115,18 @@ def member_ccp(request, member_number):
         raise Http404("No member has this number.")
     today = clock.today()
     categories = selectors.category_rules()
+    certifications = member.certifications.all()
+    open_cycles = [cycle for c in certifications for cycle in c.cycles.all() if cycle.is_open]
+    activities = selectors.activities_of_cycles(open_cycles)  # one query for every open cycle
     histories = [
         CertificationHistory(
             certification,
-            [_cycle_row(cycle, today=today, categories=categories) for cycle in certification.cycles.all()],
+            [
+                _cycle_row(cycle, today=today, categories=categories, activities=activities.get(cycle.pk, []))
+                for cycle in certification.cycles.all()
+            ],
         )
-        for certification in member.certifications.all()
+        for certification in certifications
     ]
     context = {"member": member, "histories": histories, "today": today}
     return render(request, "ccp/staff_member_ccp.html", context)

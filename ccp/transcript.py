@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from ccp import rules, selectors
 from ccp.models import Activity, Cycle
 from core import clock
+from core.formatting import format_date, format_points
 from core.pdf import pdf_response, render_pdf
 
 BODY_NAME = getattr(settings, "CERTIFYING_BODY_NAME", "American Medical Technologists (AMT)")
@@ -34,21 +35,14 @@ class Row:
         return self.line.activity
 
 
-def _fmt(day: datetime.date) -> str:
-    return f"{day:%b} {day.day}, {day.year}"
-
-
-def _plain(value: Decimal) -> str:
-    return f"{value.normalize():f}"
-
-
 def _when(activity: Activity) -> str:
     if activity.completed_on:
-        return _fmt(activity.completed_on)
+        return format_date(activity.completed_on, abbreviated=True)
     assert activity.period_start is not None
+    start = format_date(activity.period_start, abbreviated=True)
     if activity.period_end is None:
-        return f"{_fmt(activity.period_start)} – ongoing"
-    return f"{_fmt(activity.period_start)} – {_fmt(activity.period_end)}"
+        return f"{start} – ongoing"
+    return f"{start} – {format_date(activity.period_end, abbreviated=True)}"
 
 
 def _units(activity: Activity, as_of: datetime.date) -> str:
@@ -57,10 +51,12 @@ def _units(activity: Activity, as_of: datetime.date) -> str:
         end = min(activity.period_end or as_of, as_of)
         return f"{max(rules.days_inclusive(activity.period_start, end), 0)} days"
     quantity = activity.quantity or Decimal(0)
+    amount = format_points(quantity, decimals="significant")  # units read like points: "1.5", "12"
     if activity.quantity_unit == Activity.QuantityUnit.QUARTER:
         converted = rules.round_points(activity.exact_units)
-        return f"{_plain(quantity)} quarter credit hours (= {_plain(converted)} {category.unit_plural})"
-    return f"{_plain(quantity)} {category.unit if quantity == 1 else category.unit_plural}"
+        semester_hours = format_points(converted, decimals="significant")
+        return f"{amount} quarter credit hours (= {semester_hours} {category.unit_plural})"
+    return f"{amount} {category.unit if quantity == 1 else category.unit_plural}"
 
 
 def transcript_context(cycle: Cycle, *, today: datetime.date) -> dict:

@@ -62,6 +62,7 @@ def certification(request, certification_pk):
         "certification": certification,
         "report": selectors.cycle_report(current, today=today, cycles=cycles) if current else None,
         "earlier": [cycle for cycle in cycles if not cycle.is_open],
+        "changes": selectors.activity_changes(certification_id=certification.pk),
     }
     return render(request, "ccp/certification.html", context)
 

@@ -21,3 +21,15 @@ class ReadOnly:
 
 class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
     pass
+
+
+class SingletonPolicyAdmin(admin.ModelAdmin):
+    """A policy's one row (core.policy.SingletonPolicy): edited, never added twice or deleted."""
+
+    list_display = ["__str__"]
+
+    def has_add_permission(self, request):
+        return not self.model._default_manager.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,6 +1,28 @@
-"""Writing many changed rows at once, for the batch jobs."""
+"""The batch jobs' plumbing: ids in chunks, a transaction per chunk, many changed rows written at once."""
 
-from django.db import connection, models
+from collections.abc import Callable, Iterator, Sequence
+from typing import TypeVar
+
+from django.db import connection, models, transaction
+
+T = TypeVar("T")
+
+
+def chunked(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    """`items` in consecutive slices of at most `size`."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def run_in_chunks(ids: Sequence[T], chunk_size: int, handle_chunk: Callable[[list[T]], int | None]) -> int:
+    """Call `handle_chunk` on each chunk of `ids` in a transaction of its own; returns the sum of what it
+    returns (None counts 0). A run killed half-way keeps the chunks it committed; the handlers select their
+    rows again by state (and lock them), so a rerun, or a second run at once, does nothing twice."""
+    done = 0
+    for chunk in chunked(ids, chunk_size):
+        with transaction.atomic():
+            done += handle_chunk(list(chunk)) or 0
+    return done
 
 
 def bulk_update_rows(model: type[models.Model], objects: list, field_names: list[str]) -> None:

@@ -8,6 +8,7 @@ import csv
 import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -62,14 +63,15 @@ def csv_import_all_or_nothing(
 
 
 class CsvImportCommand(BaseCommand):
+    """A command that imports a CSV file through `import_csv`, an app's all-or-nothing import service
+    called as `import_csv(text=..., today=...)`; subclasses set it (as a staticmethod), `help` and
+    `columns_help`, and may override `summary`."""
+
     columns_help = "CSV file"
+    import_csv: Callable[..., Any]
 
     def add_arguments(self, parser):
         parser.add_argument("path", help=self.columns_help)
-
-    def import_text(self, text: str, today):
-        """Import the file's text (a service call); raises ImportFailed listing (line, message) pairs."""
-        raise NotImplementedError
 
     def summary(self, report) -> str:
         return str(report)
@@ -80,7 +82,7 @@ class CsvImportCommand(BaseCommand):
         except (OSError, UnicodeDecodeError) as error:
             raise CommandError(f"Cannot read {path}: {error}") from None
         try:
-            report = self.import_text(text, clock.today())
+            report = self.import_csv(text=text, today=clock.today())
         except ImportFailed as failure:
             for line, message in failure.errors:
                 self.stderr.write(f"line {line}: {message}")

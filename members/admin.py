@@ -5,9 +5,10 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 
-from core.admin_helpers import ReadOnly, ReadOnlyAdmin
+from core.admin_helpers import ReadOnly, ReadOnlyAdmin, SingletonPolicyAdmin
 from members import services
 from members.models import (
+    MAILING_ADDRESS_FIELDS,
     Certification,
     CertificationPolicy,
     Credential,
@@ -39,14 +40,8 @@ class CredentialAdmin(admin.ModelAdmin):
 
 
 @admin.register(CertificationPolicy)
-class CertificationPolicyAdmin(admin.ModelAdmin):
-    list_display = ["__str__"]
-
-    def has_add_permission(self, request):
-        return not CertificationPolicy.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class CertificationPolicyAdmin(SingletonPolicyAdmin):
+    pass
 
 
 class MemberAddForm(forms.ModelForm):
@@ -60,12 +55,7 @@ class MemberAddForm(forms.ModelForm):
             "middle_name",
             "last_name",
             "phone",
-            "address_line1",
-            "address_line2",
-            "city",
-            "state",
-            "postal_code",
-            "country",
+            *MAILING_ADDRESS_FIELDS,
         ]
 
     def clean_email(self):

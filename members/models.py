@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from core.history import FieldChange
+from core.policy import SingletonPolicy
 from members import rules
 from members.rules import Status
 
@@ -46,6 +48,10 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.email
+
+
+# A member's postal address, in the order of forms, imports and the mail-batch manifest.
+MAILING_ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "state", "postal_code", "country")
 
 
 class Member(models.Model):
@@ -96,20 +102,10 @@ class Member(models.Model):
         return [line for line in lines if line]
 
 
-class ProfileChange(models.Model):
+class ProfileChange(FieldChange):
     """One changed profile field: who changed it, when, from what to what."""
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="profile_changes")
-    field = models.CharField(max_length=50)
-    old_value = models.TextField(blank=True)
-    new_value = models.TextField(blank=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    changed_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["-changed_at", "-id"]
 
     def __str__(self):
         return f"{self.member.member_number} {self.field}: {self.old_value!r} -> {self.new_value!r}"
@@ -131,7 +127,7 @@ class Credential(models.Model):
         return f"{self.code} ({self.name})"
 
 
-class CertificationPolicy(models.Model):
+class CertificationPolicy(SingletonPolicy):
     """Status settings staff can change in the admin (one row)."""
 
     grace_days = models.PositiveIntegerField(
@@ -144,11 +140,6 @@ class CertificationPolicy(models.Model):
 
     def __str__(self):
         return f"Grace: {self.grace_days} days"
-
-    @classmethod
-    def current(cls) -> "CertificationPolicy":
-        policy, _ = cls.objects.get_or_create(pk=1)
-        return policy
 
 
 def new_verification_token() -> str:
@@ -217,6 +208,11 @@ class Certification(models.Model):
     def next_fee_due_on(self):
         return rules.next_unpaid_fee_year(self.paid_through).due_on
 
+    @property
+    def is_renewing(self) -> bool:
+        """Active or Lapsed (fees): invoices are issued and CCP cycles go on (rules.RENEWING_STATUSES)."""
+        return self.status in rules.RENEWING_STATUSES
+
     def facts(self, grace_days: int) -> rules.CertificationFacts:
         return rules.CertificationFacts(
             certified_on=self.certified_on,
@@ -226,7 +222,7 @@ class Certification(models.Model):
             ccp_failed_on=self.ccp_failed_on,
             audit_failed_on=self.audit_failed_on,
             ccp_compliant_through=self.ccp_compliant_through,
-            stretch_started_on=self.lapse_date if self.status != Status.ACTIVE else None,
+            lapse_date=self.lapse_date if self.status != Status.ACTIVE else None,
         )
 
     def get_verification_url(self) -> str:
@@ -334,6 +330,14 @@ class MailBatch(models.Model):
         help_text="Letters this batch could not print (member, letter, reason, since when), as listed then.",
     )
     completed_at = models.DateTimeField(null=True, blank=True)
+    built_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The staff member who built it by hand (set its cutoff); empty when the nightly job did.",
+    )
 
     class Meta:
         ordering = ["-day"]

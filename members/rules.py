@@ -9,7 +9,10 @@ from __future__ import annotations
 import calendar
 import datetime
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+from core.formatting import format_date
 
 ONE_DAY = datetime.timedelta(days=1)
 CCP_ORIGINAL_CUTOFF = datetime.date(2006, 1, 1)
@@ -50,6 +53,13 @@ STATUS_MEANINGS = {
         "The certification has not been active for 10 years or more. You can recertify by exam only."
     ),
 }
+
+# DOMAIN.md "Leaving Active": while Active or Lapsed (fees) a certification is still being renewed: annual
+# invoices are issued (the arrears to pay), renewal notices go on, CCP cycles go on and roll.
+RENEWING_STATUSES = (Status.ACTIVE, Status.LAPSED)
+# The other ways of not being Active: no more invoices, renewal notices or cycles; the way back is
+# recertification.
+RECERTIFICATION_REQUIRED_STATUSES = (Status.NONCOMPLIANT, Status.MUST_RECERTIFY, Status.EXAM_REQUIRED)
 
 
 # --- Dates -----------------------------------------------------------------------------------------
@@ -117,20 +127,38 @@ def initial_paid_through(anchor: datetime.date) -> datetime.date:
     return covered_fee_year(anchor).end
 
 
-def paid_through(anchor: datetime.date, settled_fee_year_starts: set[datetime.date]) -> datetime.date:
-    """Last day of the latest fee year such that it and every earlier one since the anchor are settled.
+def paid_through(
+    *,
+    anchor: datetime.date,
+    settled_fee_year_starts: Iterable[datetime.date],
+    recorded_paid_through: datetime.date | None = None,
+    owed_again: FeeYear | None = None,
+) -> datetime.date:
+    """DOMAIN.md "Paid through": the last day of the latest fee year such that it and every earlier fee
+    year since the anchor date are paid, covered or waived. Payments may come in any order: only the
+    contiguous run matters.
 
-    `settled_fee_year_starts` are the start dates of the fee years paid or waived; the covered fee year
-    always counts. Payments may come in any order: only the contiguous run matters.
+    - `settled_fee_year_starts`: the start dates of the fee years paid or waived;
+    - `recorded_paid_through`: the date recorded so far (default: the covered fee year's end); every fee
+      year through it counts as settled, also those settled before invoices were kept;
+    - `owed_again`: a fee year that was settled and is owed again (voided, refunded): the run stops before
+      it. A year in or before the covered fee year (an earlier anchor's, before a reinstatement) no longer
+      counts either way.
     """
-    year = covered_fee_year(anchor)
-    while year.next().start in settled_fee_year_starts:
+    through = recorded_paid_through or initial_paid_through(anchor)
+    settled = set(settled_fee_year_starts)
+    if owed_again is not None and owed_again.start > covered_fee_year(anchor).start:
+        settled.discard(owed_again.start)
+        through = min(through, owed_again.start - ONE_DAY)
+    year = next_unpaid_fee_year(through)
+    while year.start in settled:
+        through = year.end
         year = year.next()
-    return year.end
+    return through
 
 
-def fee_lapse_date(due_on: datetime.date, grace_days: int) -> datetime.date:
-    """The first day of non-payment of a fee due on `due_on`: the day after due date + grace."""
+def fee_lapse_date(*, due_on: datetime.date, grace_days: int) -> datetime.date:
+    """DOMAIN.md "the lapse date" of a fee due on `due_on` left unpaid: the day after due date + grace."""
     return due_on + datetime.timedelta(days=grace_days) + ONE_DAY
 
 
@@ -190,7 +218,7 @@ class CertificationFacts:
     audit_failed_on: datetime.date | None = None  # the day of the failing decision
     ccp_compliant_through: datetime.date | None = None  # last day of the latest compliant cycle
     # The stored lapse date while not Active: the stretch of not being Active resets only on becoming Active.
-    stretch_started_on: datetime.date | None = None
+    lapse_date: datetime.date | None = None
 
     @property
     def anchor(self) -> datetime.date:
@@ -205,9 +233,9 @@ class CertificationFacts:
         return next_unpaid_fee_year(self.paid_through).due_on
 
     @property
-    def fee_lapses_on(self) -> datetime.date:
-        """The first day of non-payment: the day after the next unpaid fee's due date + grace."""
-        return fee_lapse_date(self.next_fee_due_on, self.grace_days)
+    def fee_lapse_date(self) -> datetime.date:
+        """The lapse date of the next unpaid fee: the day after its due date + grace."""
+        return fee_lapse_date(due_on=self.next_fee_due_on, grace_days=self.grace_days)
 
 
 @dataclass(frozen=True)
@@ -220,10 +248,6 @@ class StatusResult:
     @property
     def label(self) -> str:
         return self.status.label
-
-
-def _fmt(day: datetime.date) -> str:
-    return f"{day:%B} {day.day}, {day.year}"
 
 
 @dataclass(frozen=True)
@@ -242,23 +266,21 @@ def _failures(facts: CertificationFacts, today: datetime.date) -> list[_Failure]
     ccp = []
     if facts.ccp_required and facts.ccp_failed_on and facts.ccp_failed_on <= today:
         last_day = facts.ccp_failed_on - ONE_DAY
-        ccp.append(
-            _Failure("ccp", facts.ccp_failed_on, f"the CCP cycle ending {_fmt(last_day)} was not compliant")
-        )
+        cause = f"the CCP cycle ending {format_date(last_day)} was not compliant"
+        ccp.append(_Failure("ccp", facts.ccp_failed_on, cause))
     if facts.ccp_required and facts.audit_failed_on and facts.audit_failed_on <= today:
-        ccp.append(
-            _Failure("ccp", facts.audit_failed_on, f"a CCP audit failed on {_fmt(facts.audit_failed_on)}")
-        )
+        cause = f"a CCP audit failed on {format_date(facts.audit_failed_on)}"
+        ccp.append(_Failure("ccp", facts.audit_failed_on, cause))
     ccp_since = min((failure.since for failure in ccp), default=None)
-    if facts.fee_lapses_on <= today and (ccp_since is None or facts.fee_lapses_on <= ccp_since):
-        cause = f"the annual fee due {_fmt(facts.next_fee_due_on)} is unpaid"
-        return [_Failure("fees", facts.fee_lapses_on, cause), *ccp]
+    if facts.fee_lapse_date <= today and (ccp_since is None or facts.fee_lapse_date <= ccp_since):
+        cause = f"the annual fee due {format_date(facts.next_fee_due_on)} is unpaid"
+        return [_Failure("fees", facts.fee_lapse_date, cause), *ccp]
     return ccp
 
 
 def active_through(facts: CertificationFacts, today: datetime.date) -> datetime.date:
     """The last day the certification stays Active if nothing changes."""
-    last_day = facts.fee_lapses_on - ONE_DAY
+    last_day = facts.fee_lapse_date - ONE_DAY
     if facts.ccp_required:
         current = cycle_containing(facts.anchor, max(today, facts.anchor))
         compliant_through = facts.ccp_compliant_through
@@ -272,25 +294,25 @@ def derive_status(facts: CertificationFacts, today: datetime.date) -> StatusResu
     failures = _failures(facts, today)
     if not failures:
         through = active_through(facts, today)
-        return StatusResult(Status.ACTIVE, f"In good standing through {_fmt(through)}.", None, through)
+        return StatusResult(Status.ACTIVE, f"In good standing through {format_date(through)}.", None, through)
 
     lapse_date = min(failure.since for failure in failures)
-    if facts.stretch_started_on and facts.stretch_started_on < lapse_date:
-        lapse_date = facts.stretch_started_on
+    if facts.lapse_date and facts.lapse_date < lapse_date:
+        lapse_date = facts.lapse_date
     causes = "; ".join(failure.cause for failure in failures)
     fees_unpaid = any(failure.kind == "fees" for failure in failures)
     ccp_failed = any(failure.kind == "ccp" for failure in failures)
 
     if today >= add_years(lapse_date, EXAM_REQUIRED_AFTER_YEARS):
         status = Status.EXAM_REQUIRED
-        detail = f"not Active for 10 years or more (since {_fmt(lapse_date)})"
+        detail = f"not Active for 10 years or more (since {format_date(lapse_date)})"
     elif fees_unpaid and today >= add_years(lapse_date, MUST_RECERTIFY_AFTER_YEARS):
         status = Status.MUST_RECERTIFY
-        detail = f"fees unpaid for 3 years or more (since {_fmt(lapse_date)})"
+        detail = f"fees unpaid for 3 years or more (since {format_date(lapse_date)})"
     elif ccp_failed:
         status = Status.NONCOMPLIANT
-        detail = f"not CCP compliant since {_fmt(lapse_date)}"
+        detail = f"not CCP compliant since {format_date(lapse_date)}"
     else:
         status = Status.LAPSED
-        detail = f"lapsed for non-payment since {_fmt(lapse_date)}"
+        detail = f"lapsed for non-payment since {format_date(lapse_date)}"
     return StatusResult(status, f"{status.label}: {detail}; {causes}.", lapse_date, None)

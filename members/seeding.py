@@ -43,24 +43,42 @@ def seed_policy(apps):
     apps.get_model("members", "CertificationPolicy").objects.get_or_create(pk=1, defaults={"grace_days": 0})
 
 
-def seed_roles(apps):
+def _create_permissions(apps, app_labels) -> None:
+    """The permission rows of these apps, which Django otherwise writes only after all migrations ran."""
     from django.apps import apps as global_apps
     from django.contrib.auth.management import create_permissions
 
-    for app_config in global_apps.get_app_configs():
-        create_permissions(app_config, apps=apps, verbosity=0)
+    for label in app_labels:
+        create_permissions(global_apps.get_app_config(label), apps=apps, verbosity=0)
+
+
+def role_grant(apps, *, role: str, app_labels: list[str], permissions: list[str] | None = None) -> None:
+    """Give a role group ("app_label.codename") `permissions` of these apps, or all of their permissions
+    when None. Each app's data migration grants its own permissions this way."""
+    _create_permissions(apps, app_labels)
+    Permission = apps.get_model("auth", "Permission")
+    group, _ = apps.get_model("auth", "Group").objects.get_or_create(name=role)
+    if permissions is None:
+        group.permissions.add(*Permission.objects.filter(content_type__app_label__in=app_labels))
+        return
+    for dotted in permissions:
+        app_label, codename = dotted.split(".")
+        group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+
+
+def seed_roles(apps):
+    from django.apps import apps as global_apps
+
+    labels = [app_config.label for app_config in global_apps.get_app_configs()]
+    _create_permissions(apps, labels)
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for name, codenames in ROLES.items():
-        group, _ = Group.objects.get_or_create(name=name)
         if codenames == "__all__":
+            group, _ = Group.objects.get_or_create(name=name)
             group.permissions.set(Permission.objects.all())
             continue
-        for dotted in codenames:
-            app_label, codename = dotted.split(".")
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+        role_grant(apps, role=name, app_labels=[], permissions=list(codenames))
 
 
 def seed_all(apps):

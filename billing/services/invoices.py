@@ -10,15 +10,17 @@ from django.urls import reverse
 
 from billing import rules
 from billing.models import BillingPolicy, Invoice, InvoiceEvent, Payment
+from billing.selectors import live_payment_intents
 from core import clock
+from core.bulk import run_in_chunks
+from core.formatting import format_date
 from core.links import absolute_url
+from members import rules as member_rules
 from members.models import Certification, Notice, User
-from members.rules import Status, next_unpaid_fee_year
+from members.rules import RECERTIFICATION_REQUIRED_STATUSES, RENEWING_STATUSES, Status, next_unpaid_fee_year
 from members.services import certification_record_paid_through
 from members.services.notices import NoticeDraft, notices_cancel, notices_enqueue
 
-INVOICING_STATUSES = [Status.ACTIVE, Status.LAPSED]
-NOT_ACTIVE_STATUSES = [Status.NONCOMPLIANT, Status.MUST_RECERTIFY, Status.EXAM_REQUIRED]
 RENEWAL_KIND = "renewal"
 RECEIPT_KIND = "receipt"
 
@@ -36,21 +38,27 @@ def _event(invoice: Invoice, *, from_state: str, reason: str, today, actor, sour
     )
 
 
+def _settled_fee_year_starts(certification: Certification) -> list[datetime.date]:
+    starts = Invoice.objects.filter(
+        certification=certification, kind=Invoice.Kind.ANNUAL, state__in=Invoice.SETTLED_STATES
+    ).values_list("fee_year_start", flat=True)
+    return [start for start in starts if start]
+
+
 def _report_paid_through(invoice: Invoice, *, from_state: str, today, actor, source: str) -> None:
     """An annual invoice that became settled, or stopped being settled, moves the paid-through date."""
     if invoice.kind != Invoice.Kind.ANNUAL:
         return
     certification = Certification.objects.select_for_update().get(pk=invoice.certification_id)
-    paid_through = certification.paid_through
-    if invoice.state in Invoice.SETTLED_STATES:
-        settled = Invoice.objects.filter(
-            certification=certification, kind=Invoice.Kind.ANNUAL, state__in=Invoice.SETTLED_STATES
-        ).values_list("fee_year_start", flat=True)
-        paid_through = rules.paid_through_after_settling(paid_through, [start for start in settled if start])
-    elif from_state in Invoice.SETTLED_STATES and invoice.fee_year is not None:
-        paid_through = rules.paid_through_after_unsettling(
-            paid_through, invoice.fee_year, anchor=certification.anchor_date
-        )
+    settled_now = invoice.state in Invoice.SETTLED_STATES
+    owed_again = from_state in Invoice.SETTLED_STATES and not settled_now
+    paid_through = member_rules.paid_through(
+        anchor=certification.anchor_date,
+        # The run grows only when a fee year became settled: only then are the settled years read.
+        settled_fee_year_starts=_settled_fee_year_starts(certification) if settled_now else (),
+        recorded_paid_through=certification.paid_through,
+        owed_again=invoice.fee_year if owed_again else None,
+    )
     certification_record_paid_through(
         certification=certification, paid_through=paid_through, today=today, actor=actor, source=source
     )
@@ -86,7 +94,7 @@ def invoice_move(
         notices_cancel(
             member_id=locked.certification.member_id, kind=RENEWAL_KIND, key_prefix=f"{locked.number}:"
         )
-        if from_state == Invoice.State.OPEN and locked.payment_intents.exclude(status="canceled").exists():
+        if from_state == Invoice.State.OPEN and live_payment_intents().filter(invoice=locked).exists():
             transaction.on_commit(lambda: _cancel_payment_intents(locked.pk))
     return locked
 
@@ -231,7 +239,8 @@ def _annual_invoice(certification: Certification, fee_year, *, issue: int, today
         fee_year_start=fee_year.start,
         fee_year_end=fee_year.end,
         description=(
-            f"{credential.code} annual fee, {fee_year.start:%b %-d, %Y} to {fee_year.end:%b %-d, %Y}"
+            f"{credential.code} annual fee, {format_date(fee_year.start, abbreviated=True)} to "
+            f"{format_date(fee_year.end, abbreviated=True)}"
         ),
         amount_cents=credential.annual_fee_cents,
         currency=credential.currency,
@@ -243,7 +252,7 @@ def _annual_invoice(certification: Certification, fee_year, *, issue: int, today
 def _issue_chunk(ids: list[int], *, today: datetime.date, issue_days: int, source: str) -> int:
     certifications = list(
         Certification.objects.select_for_update(of=("self",))
-        .filter(pk__in=ids, status__in=INVOICING_STATUSES)
+        .filter(pk__in=ids, status__in=RENEWING_STATUSES)
         .select_related("member", "credential")
         .order_by("pk")
     )
@@ -287,7 +296,7 @@ def _issue_candidates(today: datetime.date, issue_days: int):
     )
     return Certification.objects.filter(
         Q(~Exists(latest_invoiced)) | Q(Exists(owed_again)),
-        status__in=INVOICING_STATUSES,
+        status__in=RENEWING_STATUSES,
         paid_through__lt=horizon,
     )
 
@@ -300,13 +309,9 @@ def invoices_issue_due(
     half-way keeps what it issued and a rerun, or a second run at once, issues nothing twice."""
     issue_days = BillingPolicy.current().issue_days_before_due
     ids = list(_issue_candidates(today, issue_days).order_by("pk").values_list("pk", flat=True))
-    issued = 0
-    for start in range(0, len(ids), chunk_size):
-        with transaction.atomic():
-            issued += _issue_chunk(
-                ids[start : start + chunk_size], today=today, issue_days=issue_days, source=source
-            )
-    return issued
+    return run_in_chunks(
+        ids, chunk_size, lambda chunk: _issue_chunk(chunk, today=today, issue_days=issue_days, source=source)
+    )
 
 
 def invoice_issue_next(
@@ -319,7 +324,7 @@ def invoice_issue_next(
             .select_related("member", "credential")
             .get(pk=certification.pk)
         )
-        if locked.status not in INVOICING_STATUSES:
+        if locked.status not in RENEWING_STATUSES:
             raise ValidationError(
                 "Only Active or Lapsed certifications are invoiced: the way back is recertification."
             )
@@ -328,7 +333,7 @@ def invoice_issue_next(
             certification=locked, kind=Invoice.Kind.ANNUAL, fee_year_start=year.start
         )
         if annual.filter(state__in=Invoice.LIVE_STATES).exists():
-            raise ValidationError(f"The fee year starting {year.start:%B %-d, %Y} is already invoiced.")
+            raise ValidationError(f"The fee year starting {format_date(year.start)} is already invoiced.")
         invoice = _annual_invoice(locked, year, issue=annual.count() + 1, today=today)
         invoice.save()
         _event(invoice, from_state="", reason="issued", today=today, actor=actor, source=source).save()
@@ -339,7 +344,9 @@ def invoices_void_not_active(*, today: datetime.date, source: str = "daily invoi
     """Open annual invoices of certifications that left Active and Lapsed are voided (DOMAIN.md "Leaving
     Active"): the way back is recertification, not these fees."""
     invoices = Invoice.objects.filter(
-        kind=Invoice.Kind.ANNUAL, state=Invoice.State.OPEN, certification__status__in=NOT_ACTIVE_STATUSES
+        kind=Invoice.Kind.ANNUAL,
+        state=Invoice.State.OPEN,
+        certification__status__in=RECERTIFICATION_REQUIRED_STATUSES,
     ).select_related("certification")
     voided = 0
     for invoice in invoices.order_by("pk").iterator(chunk_size=500):

@@ -4,15 +4,16 @@ after missed days only the latest step that is due."""
 
 import datetime
 
-from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 
 from billing import rules
 from billing.models import Invoice, RenewalNoticeStep
-from billing.services.invoices import INVOICING_STATUSES, RENEWAL_KIND
+from billing.services.invoices import RENEWAL_KIND
+from core.bulk import run_in_chunks
 from core.links import absolute_url
 from members.models import CertificationPolicy, Notice
+from members.rules import RENEWING_STATUSES, fee_lapse_date
 from members.services.notices import NoticeDraft, notices_enqueue
 
 
@@ -28,13 +29,15 @@ def _steps() -> list[tuple[int, rules.NoticeStep]]:
 
 
 def _anchor_lookup(step: rules.NoticeStep, today: datetime.date, grace_days: int) -> Q:
-    """SQL for "this step's date has come": the step date is anchor + offset (lapse: due + grace + 1)."""
+    """SQL for "this step's date has come": the step date is anchor + offset (rules.step_date)."""
     latest = today - datetime.timedelta(days=step.offset_days)
     if step.anchor == "issue":
         return Q(issued_on__lte=latest)
     if step.anchor == "due":
         return Q(due_on__lte=latest)
-    return Q(due_on__lte=latest - datetime.timedelta(days=grace_days + 1))
+    # The lapse date is the due date moved by a fixed number of days: compare due dates, in SQL.
+    days_to_lapse = fee_lapse_date(due_on=latest, grace_days=grace_days) - latest
+    return Q(due_on__lte=latest - days_to_lapse)
 
 
 def _candidates(steps, today: datetime.date, grace_days: int):
@@ -46,7 +49,7 @@ def _candidates(steps, today: datetime.date, grace_days: int):
         reached,
         kind=Invoice.Kind.ANNUAL,
         state=Invoice.State.OPEN,
-        certification__status__in=INVOICING_STATUSES,
+        certification__status__in=RENEWING_STATUSES,
     )
 
 
@@ -57,7 +60,7 @@ def _context(invoice: Invoice, step: rules.NoticeStep, grace_days: int, today: d
         "credential": invoice.certification.credential,
         "step": step.code,
         "today": today,
-        "lapses_on": invoice.lapses_on(grace_days),
+        "lapse_date": invoice.lapse_date(grace_days=grace_days),
         "overdue": today > invoice.due_on,
         "pay_link": absolute_url(reverse("billing:pay", args=[invoice.number])),
     }
@@ -117,13 +120,9 @@ def renewal_notices_send(*, today: datetime.date, chunk_size: int = 1000) -> int
         return 0
     grace_days = CertificationPolicy.current().grace_days
     ids = list(_candidates(steps, today, grace_days).order_by("pk").values_list("pk", flat=True))
-    written = 0
-    for start in range(0, len(ids), chunk_size):
-        with transaction.atomic():
-            written += _send_chunk(
-                ids[start : start + chunk_size], steps=steps, grace_days=grace_days, today=today
-            )
-    return written
+    return run_in_chunks(
+        ids, chunk_size, lambda chunk: _send_chunk(chunk, steps=steps, grace_days=grace_days, today=today)
+    )
 
 
 def renewal_notices_of(invoice: Invoice):

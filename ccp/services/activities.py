@@ -8,14 +8,19 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ccp import selectors
-from ccp.models import Activity, ActivityCategory, ActivityDocument, Attestation, CcpPolicy, Cycle
-from ccp.services.cycles import CYCLE_STATUSES, certification_report_compliance, cycle_open_current
+from ccp.models import (
+    Activity,
+    ActivityCategory,
+    ActivityChange,
+    ActivityDocument,
+    Attestation,
+    CcpPolicy,
+    Cycle,
+)
+from ccp.services.cycles import certification_report_compliance, cycle_open_current
 from core import clock
+from core.formatting import format_date, format_points
 from members.models import Certification, User
-
-
-def _fmt(day: datetime.date) -> str:
-    return f"{day:%B} {day.day}, {day.year}"
 
 
 def overlapping_cycles(activity: Activity) -> list[Cycle]:
@@ -52,7 +57,7 @@ def _check_dates(
             raise ValidationError("Dates in the future can't be claimed.")
         if category.accepted_through and period_start > category.accepted_through:
             raise ValidationError(
-                f"{category.name} is accepted only through {_fmt(category.accepted_through)}: "
+                f"{category.name} is accepted only through {format_date(category.accepted_through)}: "
                 "this period lies wholly after that date."
             )
         return
@@ -64,8 +69,8 @@ def _check_dates(
         raise ValidationError({"quantity": f"Give a positive number of {category.unit_plural}."})
     if category.accepted_through and completed_on > category.accepted_through:
         raise ValidationError(
-            f"{category.name} is accepted only through {_fmt(category.accepted_through)}: "
-            f"an activity completed on {_fmt(completed_on)} can't be claimed."
+            f"{category.name} is accepted only through {format_date(category.accepted_through)}: "
+            f"an activity completed on {format_date(completed_on)} can't be claimed."
         )
 
 
@@ -84,17 +89,17 @@ def _check_cycle(certification: Certification, first: datetime.date, last: datet
         )
     if cycle.end_on < today:  # ended, closed by tonight's roll: its result is decided on its own dates
         raise ValidationError(
-            f"Your cycle ended on {_fmt(cycle.end_on)}: it is being closed, so nothing more can be "
+            f"Your cycle ended on {format_date(cycle.end_on)}: it is being closed, so nothing more can be "
             "claimed in it."
         )
     if last < cycle.start_on:
         raise ValidationError(
-            f"This is before your current cycle started on {_fmt(cycle.start_on)}: points earned before a "
-            "cycle's start can't be claimed in it, and nothing carries over."
+            f"This is before your current cycle started on {format_date(cycle.start_on)}: points earned "
+            "before a cycle's start can't be claimed in it, and nothing carries over."
         )
     if first > cycle.end_on:
         raise ValidationError(
-            f"This date is in no open cycle (your current cycle ends {_fmt(cycle.end_on)})."
+            f"This date is in no open cycle (your current cycle ends {format_date(cycle.end_on)})."
         )
     return cycle
 
@@ -148,8 +153,8 @@ def _validated(
     cycle = _check_cycle(values["certification"], first, last, today)
     if category.accepted_through and max(first, cycle.start_on) > category.accepted_through:
         raise ValidationError(
-            f"{category.name} is accepted only through {_fmt(category.accepted_through)}: none of this "
-            f"period falls in your current cycle (from {_fmt(cycle.start_on)}) before that date."
+            f"{category.name} is accepted only through {format_date(category.accepted_through)}: none of "
+            f"this period falls in your current cycle (from {format_date(cycle.start_on)}) before that date."
         )
     if check_duplicate:  # completions posted by the platform are kept unique by their external id instead
         _check_duplicate(values, exclude_id)
@@ -202,30 +207,80 @@ def _check_unlocked(activity: Activity, today: datetime.date) -> None:
         )
 
 
+def _shown(name: str, value) -> str:
+    """A field's value as the history shows it (kept as text: it outlives the activity)."""
+    if name == "quantity_unit":
+        return str(Activity.QuantityUnit(value).label)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, datetime.date):
+        return format_date(value)
+    if isinstance(value, Decimal):
+        return format_points(value, decimals="significant")
+    return str(value)
+
+
+def _described(activity: Activity) -> str:
+    """The activity in words for its history: title and dates."""
+    if activity.completed_on:
+        return f"{activity.title} ({format_date(activity.completed_on)})"
+    end = format_date(activity.period_end) if activity.period_end else "ongoing"
+    return f"{activity.title} ({format_date(activity.period_start)} to {end})"
+
+
+def _history_row(activity: Activity, changed_by: User, **fields) -> ActivityChange:
+    return ActivityChange(
+        certification_id=activity.certification_id,
+        activity_pk=activity.pk,
+        activity_description=_described(activity),
+        changed_by=changed_by,
+        changed_at=clock.now(),
+        **fields,
+    )
+
+
 def activity_update(*, activity: Activity, today: datetime.date, changed_by: User, **fields) -> Activity:
+    """Change a claim that is not locked; one history row per field that really changed."""
     with transaction.atomic():
         Certification.objects.select_for_update().get(pk=activity.certification_id)
         activity = Activity.objects.select_for_update().get(pk=activity.pk)
         _check_unlocked(activity, today)
-        values = {name: getattr(activity, name) for name in ACTIVITY_FIELDS}
-        values.update({k: v for k, v in fields.items() if k in ACTIVITY_FIELDS})
+        before = {name: getattr(activity, name) for name in ACTIVITY_FIELDS}
+        values = {**before, **{k: v for k, v in fields.items() if k in ACTIVITY_FIELDS}}
         values["certification"] = activity.certification
         values = _validated(values, today=today, exclude_id=activity.pk)
+        changes = [
+            _history_row(
+                activity,
+                changed_by,
+                kind=ActivityChange.Kind.CHANGED,
+                field=name,
+                old_value=_shown(name, before[name]),
+                new_value=_shown(name, values[name]),
+            )
+            for name in ACTIVITY_FIELDS
+            if before[name] != values[name]
+        ]
         for name in ACTIVITY_FIELDS:
             setattr(activity, name, values[name])
         activity.save()
         _check_unlocked(activity, today)  # the new dates must not reach into a closed cycle either
+        ActivityChange.objects.bulk_create(changes)
         certification_report_compliance(certification=activity.certification, today=today, actor=changed_by)
     return activity
 
 
 def activity_remove(*, activity: Activity, today: datetime.date, removed_by: User) -> None:
+    """Remove a claim that is not locked; its history row keeps what it was and who removed it."""
     with transaction.atomic():
         Certification.objects.select_for_update().get(pk=activity.certification_id)
         activity = Activity.objects.select_for_update().get(pk=activity.pk)
         _check_unlocked(activity, today)
         files = [document.file for document in activity.documents.all()]
         certification = activity.certification
+        _history_row(activity, removed_by, kind=ActivityChange.Kind.REMOVED).save()
         activity.delete()
         certification_report_compliance(certification=certification, today=today, actor=removed_by)
         transaction.on_commit(lambda: [file.delete(save=False) for file in files])
@@ -287,10 +342,10 @@ def attestation_statement(cycle: Cycle, signed_on: datetime.date) -> str:
     """What the member signs: points earned from the cycle's start up to the day of signing."""
     credential = cycle.certification.credential
     return ATTESTATION_STATEMENT.format(
-        points=f"{credential.ccp_points_required.normalize():f}",
+        points=format_points(credential.ccp_points_required, decimals="significant"),
         credential=credential.code,
-        start=_fmt(cycle.start_on),
-        end=_fmt(min(signed_on, cycle.end_on)),
+        start=format_date(cycle.start_on),
+        end=format_date(min(signed_on, cycle.end_on)),
     )
 
 
@@ -314,7 +369,7 @@ def cycle_attest(*, cycle: Cycle, signed_name: str, today: datetime.date, user: 
             .select_related("certification__credential")
             .get(pk=cycle.pk)
         )
-        if cycle.certification.status not in CYCLE_STATUSES:
+        if not cycle.certification.is_renewing:
             raise ValidationError("This certification is not active: its cycle can no longer be attested.")
         if not cycle.is_open or cycle.under_audit or cycle.end_on < today:
             raise ValidationError(

@@ -10,13 +10,12 @@ from django.db.models import Q
 
 from ccp import rules, selectors
 from ccp.models import Activity, Cycle
-from core.bulk import bulk_update_rows
+from core.bulk import bulk_update_rows, chunked, run_in_chunks
 from members import rules as member_rules
 from members import services as member_services
 from members.models import Certification
-from members.rules import Status
+from members.rules import RENEWING_STATUSES
 
-CYCLE_STATUSES = (Status.ACTIVE, Status.LAPSED)  # cycles go on and roll only for these (DOMAIN.md)
 CCP_REQUIRED = Q(certified_on__gte=member_rules.CCP_ORIGINAL_CUTOFF) | Q(
     reinstated_on__gte=member_rules.CCP_REINSTATED_CUTOFF
 )
@@ -35,7 +34,7 @@ def _new_cycle(certification: Certification, bounds: member_rules.Cycle) -> Cycl
 def cycle_open_current(*, certification: Certification, today: datetime.date) -> Cycle | None:
     """The open cycle of a CCP-required, Active or Lapsed certification, opened if missing: the cycle
     containing today (a certification imported with an old date starts in its current cycle)."""
-    if not certification.ccp_required or certification.status not in CYCLE_STATUSES:
+    if not certification.ccp_required or not certification.is_renewing:
         return None
     existing = selectors.open_cycle(certification.pk)
     if existing:
@@ -59,7 +58,7 @@ def cycle_open_current(*, certification: Certification, today: datetime.date) ->
 def cycles_open_missing(*, today: datetime.date, chunk_size: int = 1000) -> int:
     """Daily: every CCP-required Active or Lapsed certification without an open cycle gets its current one."""
     missing = (
-        Certification.objects.filter(CCP_REQUIRED, status__in=CYCLE_STATUSES)
+        Certification.objects.filter(CCP_REQUIRED, status__in=RENEWING_STATUSES)
         .exclude(cycles__state=Cycle.State.OPEN)
         .order_by("pk")
     )
@@ -171,7 +170,7 @@ def _roll_chunk(ids: list[int], *, today: datetime.date, categories, report: Rol
             outcomes.append(
                 member_services.CcpOutcome(cycle.certification_id, compliant_through=cycle.end_on)
             )
-            if cycle.certification.status in CYCLE_STATUSES:
+            if cycle.certification.is_renewing:
                 bounds = member_rules.cycle(cycle.anchor_on, cycle.number + 1)
                 next_cycles.append(_new_cycle(cycle.certification, bounds))
             report.compliant += 1
@@ -199,11 +198,11 @@ def cycles_roll(*, today: datetime.date, chunk_size: int = 500) -> RollReport:
         .order_by("pk")
         .values_list("pk", flat=True)
     ):
-        for start in range(0, len(ids), chunk_size):
-            with transaction.atomic():
-                _roll_chunk(
-                    ids[start : start + chunk_size], today=today, categories=categories, report=report
-                )
+        run_in_chunks(
+            ids,
+            chunk_size,
+            lambda chunk: _roll_chunk(chunk, today=today, categories=categories, report=report),
+        )
     return report
 
 
@@ -214,23 +213,23 @@ def cycles_close_inactive(*, today: datetime.date, chunk_size: int = 500) -> Rol
     categories = selectors.category_rules()
     ids = list(
         Cycle.objects.filter(state=Cycle.State.OPEN)
-        .exclude(certification__status__in=CYCLE_STATUSES)
+        .exclude(certification__status__in=RENEWING_STATUSES)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    for start in range(0, len(ids), chunk_size):
-        with transaction.atomic():
-            cycles = [
-                c
-                for c in _locked_open_cycles(ids[start : start + chunk_size])
-                if c.certification.status not in CYCLE_STATUSES
-            ]
-            results = cycles_compliance(cycles, today=today, categories=categories)
-            for cycle in cycles:
-                _close(cycle, results[cycle.pk], state=Cycle.State.INACTIVE, today=today)
-            bulk_update_rows(Cycle, cycles, CLOSE_FIELDS)
-            report.inactive += len(cycles)
+    report.inactive = run_in_chunks(
+        ids, chunk_size, lambda chunk: _close_inactive_chunk(chunk, today=today, categories=categories)
+    )
     return report
+
+
+def _close_inactive_chunk(ids: list[int], *, today: datetime.date, categories) -> int:
+    cycles = [c for c in _locked_open_cycles(ids) if not c.certification.is_renewing]
+    results = cycles_compliance(cycles, today=today, categories=categories)
+    for cycle in cycles:
+        _close(cycle, results[cycle.pk], state=Cycle.State.INACTIVE, today=today)
+    bulk_update_rows(Cycle, cycles, CLOSE_FIELDS)
+    return len(cycles)
 
 
 def compliant_through(certification: Certification, *, today: datetime.date) -> datetime.date | None:
@@ -277,9 +276,9 @@ def cycles_refresh_compliance(*, today: datetime.date, chunk_size: int = 500) ->
         .values_list("pk", flat=True)
     )
     changed = 0
-    for start in range(0, len(ids), chunk_size):
+    for chunk in chunked(ids, chunk_size):  # reads: each report is its own members service transaction
         cycles = list(
-            Cycle.objects.filter(pk__in=ids[start : start + chunk_size])
+            Cycle.objects.filter(pk__in=chunk)
             .select_related("certification__credential", "attestation")
             .order_by("pk")
         )

@@ -15,7 +15,7 @@ from django.db import transaction
 from ccp.services.cycles import cycle_open_current
 from core.csv_import import csv_import_all_or_nothing
 from members import services as member_services
-from members.models import Certification, Credential, Member, User
+from members.models import MAILING_ADDRESS_FIELDS, Certification, Credential, Member, User
 
 
 def certification_enrol(
@@ -60,16 +60,7 @@ def certification_reenrol(
 # --- The exam system's CSV export ------------------------------------------------------------------------
 
 REQUIRED_COLUMNS = ("member_number", "first_name", "last_name", "email", "credential", "certified_on")
-OPTIONAL_COLUMNS = (
-    "middle_name",
-    "phone",
-    "address_line1",
-    "address_line2",
-    "city",
-    "state",
-    "postal_code",
-    "country",
-)
+OPTIONAL_COLUMNS = ("middle_name", "phone", *MAILING_ADDRESS_FIELDS)
 
 
 @dataclass

@@ -5,16 +5,17 @@ Each step is one row of the members outbox, keyed by cycle and step, so it is se
 """
 
 import datetime
-from decimal import Decimal
 
-from django.db import transaction
 from django.urls import reverse
 
 from ccp import rules, selectors
 from ccp.models import CcpPolicy, Cycle
-from ccp.services.cycles import CYCLE_STATUSES, cycles_compliance
+from ccp.services.cycles import cycles_compliance
+from core.bulk import run_in_chunks
+from core.formatting import format_points
 from core.links import absolute_url
 from members.models import Notice
+from members.rules import RENEWING_STATUSES
 from members.services import notice_email_enqueue
 
 KIND = "ccp_compliance"
@@ -34,10 +35,6 @@ def notice_key(cycle: Cycle, step: int) -> str:
     return f"cycle-{cycle.pk}-{step}"
 
 
-def _points(value: Decimal) -> str:
-    return f"{value.normalize():f}"
-
-
 def _context(cycle: Cycle, result: rules.ComplianceResult, *, step: int, today: datetime.date) -> dict:
     certification = cycle.certification
     return {
@@ -45,9 +42,9 @@ def _context(cycle: Cycle, result: rules.ComplianceResult, *, step: int, today: 
         "credential": certification.credential,
         "cycle": cycle,
         "step": step,
-        "required": _points(result.required),
-        "counted": _points(result.counted),
-        "missing": _points(result.missing),
+        "required": format_points(result.required, decimals="significant"),
+        "counted": format_points(result.counted, decimals="significant"),
+        "missing": format_points(result.missing, decimals="significant"),
         "last_day": cycle.end_on,
         "days_left": cycle.days_left(today),
         "noncompliant_from": cycle.end_on + datetime.timedelta(days=1),
@@ -104,16 +101,12 @@ def ccp_compliance_notices_send(*, today: datetime.date, chunk_size: int = 500) 
             state=Cycle.State.OPEN,
             end_on__gte=today,
             end_on__lte=today + datetime.timedelta(days=max(steps)),
-            certification__status__in=CYCLE_STATUSES,
+            certification__status__in=RENEWING_STATUSES,
         )
         .order_by("pk")
         .values_list("pk", flat=True)
     )
     categories = selectors.category_rules()
-    sent = 0
-    for start in range(0, len(ids), chunk_size):
-        with transaction.atomic():
-            sent += _send_chunk(
-                ids[start : start + chunk_size], steps=steps, today=today, categories=categories
-            )
-    return sent
+    return run_in_chunks(
+        ids, chunk_size, lambda chunk: _send_chunk(chunk, steps=steps, today=today, categories=categories)
+    )

@@ -20,6 +20,7 @@ from ccp.models import Activity, ActivityCategory, Cycle
 from ccp.services.activities import activity_record
 from ccp.services.cycles import cycle_open_current
 from core.csv_import import csv_import_all_or_nothing
+from core.formatting import format_date
 from members.models import Certification, Member
 
 PROVIDER = "AMT online CE"
@@ -42,10 +43,6 @@ class OnlineCompletionError(Exception):
         self.code = code
         self.message = message
         super().__init__(f"{code}: {message}")
-
-
-def _fmt(day: datetime.date) -> str:
-    return f"{day:%B} {day.day}, {day.year}"
 
 
 # --- Values as posted or imported --------------------------------------------------------------------
@@ -189,7 +186,7 @@ def _record(certification: Certification, *, external_id: str, claim: dict, toda
 def _cycle_text(cycle: Cycle | None) -> str:
     if cycle is None:
         return "no open cycle (the certification is not active)"
-    return f"open cycle {_fmt(cycle.start_on)} to {_fmt(cycle.end_on)}"
+    return f"open cycle {format_date(cycle.start_on)} to {format_date(cycle.end_on)}"
 
 
 def _not_recorded(
@@ -204,14 +201,15 @@ def _not_recorded(
     ):
         return OnlineCompletionError(
             "under_audit",
-            f"The cycle containing {_fmt(completed_on)} is under audit: its activities are locked.",
+            f"The cycle containing {format_date(completed_on)} is under audit: its activities are locked.",
         )
     where = "; ".join(
         f"{certification.credential.code}: {_cycle_text(cycles[certification.pk])}"
         for certification in certifications
     )
     return OnlineCompletionError(
-        "outside_cycle", f"{_fmt(completed_on)} is in no open CCP cycle of member {member_number} ({where})."
+        "outside_cycle",
+        f"{format_date(completed_on)} is in no open CCP cycle of member {member_number} ({where}).",
     )
 
 

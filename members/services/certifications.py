@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from core import clock
-from core.bulk import bulk_update_rows
+from core.bulk import bulk_update_rows, run_in_chunks
 from members import rules
 from members.models import Certification, CertificationPolicy, Credential, Member, StatusChange, User
 
@@ -98,12 +98,11 @@ def certifications_refresh_statuses(*, today: datetime.date, chunk_size: int = 1
     """
     grace_days = CertificationPolicy.current().grace_days
     ids = list(Certification.objects.order_by("pk").values_list("pk", flat=True))
-    changed = 0
-    for start in range(0, len(ids), chunk_size):
-        with transaction.atomic():
-            chunk = _locked(ids[start : start + chunk_size])
-            changed += _store_statuses(chunk, today=today, grace_days=grace_days, source=source)
-    return changed
+    return run_in_chunks(
+        ids,
+        chunk_size,
+        lambda chunk: _store_statuses(_locked(chunk), today=today, grace_days=grace_days, source=source),
+    )
 
 
 @dataclass(frozen=True)

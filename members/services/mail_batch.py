@@ -18,7 +18,7 @@ from django.db.models import Max, Q
 
 from core import clock
 from core.pdf import render_pdf
-from members.models import MailBatch, MailBatchPart, Notice
+from members.models import MAILING_ADDRESS_FIELDS, MailBatch, MailBatchPart, Notice, User
 
 NO_ADDRESS = "No usable mailing address (street, city and ZIP or postal code are needed)."
 WINDOW_LINE_CHARS = 48  # what one line of the envelope window holds without wrapping (10.5 pt, 4 in)
@@ -39,12 +39,7 @@ MANIFEST_COLUMNS = [
     "part",
     "member_number",
     "name",
-    "address_line1",
-    "address_line2",
-    "city",
-    "state",
-    "postal_code",
-    "country",
+    *MAILING_ADDRESS_FIELDS,
     "kind",
     "subject",
     "notice_id",
@@ -207,12 +202,7 @@ def _manifest(batch: MailBatch) -> bytes:
             part,
             member.member_number,
             member.full_name,
-            member.address_line1,
-            member.address_line2,
-            member.city,
-            member.state,
-            member.postal_code,
-            member.country,
+            *(getattr(member, name) for name in MAILING_ADDRESS_FIELDS),
             letter.kind,
             letter.subject,
             letter.pk,
@@ -221,10 +211,18 @@ def _manifest(batch: MailBatch) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def mail_batch_build(*, day: datetime.date, part_size: int | None = None) -> MailBatch:
-    """Build (or finish, or rebuild) the mail batch of `day`; returns it with its counts."""
+def mail_batch_build(
+    *, day: datetime.date, part_size: int | None = None, built_by: User | None = None
+) -> MailBatch:
+    """Build (or finish, or rebuild) the mail batch of `day`; returns it with its counts.
+
+    `built_by` is the staff member building it by hand (None: the nightly job). It is kept on the batch
+    when this call starts it, as its cutoff is: finishing or restoring a batch later does not change who
+    built it."""
     part_size = part_size or settings.MAIL_BATCH_PART_SIZE
-    batch, _ = MailBatch.objects.get_or_create(day=day, defaults={"cutoff": clock.now()})
+    batch, _ = MailBatch.objects.get_or_create(
+        day=day, defaults={"cutoff": clock.now(), "built_by": built_by}
+    )
     if batch.completed_at is None:  # a finished batch may be printed already: it only gets its files back
         _list_exceptions(batch)
         while _build_next_part(batch, part_size):

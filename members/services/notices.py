@@ -15,6 +15,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 
 from core import clock
+from core.bulk import run_in_chunks
 from members.models import Member, Notice
 
 logger = logging.getLogger(__name__)
@@ -149,28 +150,28 @@ def notices_deliver_many(*, notice_ids: list[int], batch_size: int = 100) -> int
     """A job's e-mails in batches: one transaction and one mail-server connection per batch, the rows locked
     (skip_locked: another worker has them) and marked sent by one UPDATE after sending. At least once: a
     crash before the UPDATE resends with the same Message-ID. Returns how many were sent."""
-    total = 0
-    for start in range(0, len(notice_ids), batch_size):
-        with transaction.atomic():
-            notices = list(
-                Notice.objects.select_for_update(skip_locked=True)
-                .filter(
-                    pk__in=notice_ids[start : start + batch_size],
-                    channel=Notice.Channel.EMAIL,
-                    state__in=[Notice.State.PENDING, Notice.State.FAILED],
-                )
-                .order_by("pk")
-            )
-            sent, failed = _send(notices)
-            Notice.objects.filter(pk__in=sent).update(
-                state=Notice.State.SENT, sent_at=clock.now(), last_error="", attempts=F("attempts") + 1
-            )
-            for pk, reason in failed:
-                Notice.objects.filter(pk=pk).update(
-                    state=Notice.State.FAILED, last_error=reason, attempts=F("attempts") + 1
-                )
-        total += len(sent)
-    return total
+    return run_in_chunks(notice_ids, batch_size, _deliver_batch)
+
+
+def _deliver_batch(notice_ids: list[int]) -> int:
+    notices = list(
+        Notice.objects.select_for_update(skip_locked=True)
+        .filter(
+            pk__in=notice_ids,
+            channel=Notice.Channel.EMAIL,
+            state__in=[Notice.State.PENDING, Notice.State.FAILED],
+        )
+        .order_by("pk")
+    )
+    sent, failed = _send(notices)
+    Notice.objects.filter(pk__in=sent).update(
+        state=Notice.State.SENT, sent_at=clock.now(), last_error="", attempts=F("attempts") + 1
+    )
+    for pk, reason in failed:
+        Notice.objects.filter(pk=pk).update(
+            state=Notice.State.FAILED, last_error=reason, attempts=F("attempts") + 1
+        )
+    return len(sent)
 
 
 def notices_deliver_pending() -> int:

@@ -9,20 +9,12 @@ from django.urls import reverse
 
 from core import clock
 from core.links import absolute_url
-from members.models import Member, ProfileChange, User
+from members.models import MAILING_ADDRESS_FIELDS, Member, ProfileChange, User
 from members.services.notices import notice_email_enqueue
 from members.tokens import invitation_path_args
 
 # The fields a member may change themselves. The legal name is on the credential: staff change it.
-MEMBER_EDITABLE_FIELDS = (
-    "phone",
-    "address_line1",
-    "address_line2",
-    "city",
-    "state",
-    "postal_code",
-    "country",
-)
+MEMBER_EDITABLE_FIELDS = ("phone", *MAILING_ADDRESS_FIELDS)
 STAFF_EDITABLE_FIELDS = ("first_name", "middle_name", "last_name", *MEMBER_EDITABLE_FIELDS)
 
 

@@ -2,12 +2,14 @@
 
 import datetime
 import re
+from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from billing import services as billing_services
+from ccp import services as ccp_services
+from ccp.models import ActivityCategory
 from members import services
 from tests.conftest import totp_code
 from tests.factories import DEFAULT_PASSWORD, MemberFactory, make_certification, make_staff
@@ -96,24 +98,38 @@ def test_the_dashboard_shows_only_the_members_own_certifications(client, today):
     assert "(MT)" not in text
 
 
-def test_the_dashboard_uses_the_same_number_of_queries_for_1_and_10_certifications(
+DASHBOARD_QUERIES = 8  # whatever the number of certifications, activities and invoices
+
+
+def test_the_dashboard_makes_a_fixed_number_of_queries_with_10_certifications_invoices_and_activities(
     client, today, django_assert_num_queries
 ):
+    # Given ten certifications whose next fee (due March 31, 2026) is invoiced, three courses in each
     member = MemberFactory()
-    make_certification(member, code=CREDENTIAL_CODES[0], certified_on=datetime.date(2025, 5, 14))
+    for code in CREDENTIAL_CODES:
+        certification = make_certification(member, code=code, certified_on=datetime.date(2025, 3, 14))
+        for number in range(3):
+            ccp_services.activity_record(
+                certification=certification,
+                today=today,
+                recorded_by=None,
+                category=ActivityCategory.objects.get(code="professional-education"),
+                title=f"Course {number}",
+                completed_on=datetime.date(2026, 2, 1 + number),
+                quantity=Decimal("2"),
+                helps_job=True,
+            )
+    assert billing_services.invoices_issue_due(today=today) == 10
     client.force_login(member.user)
     client.get(reverse("home"))  # warm the per-process caches
-    with CaptureQueriesContext(connection) as with_one:
-        client.get(reverse("home"))
-    queries_with_one = len(with_one)  # counted now: every request clears the connection's query log
 
-    for code in CREDENTIAL_CODES[1:]:
-        make_certification(member, code=code, certified_on=datetime.date(2025, 5, 14))
-    client.get(reverse("home"))  # the first visit opens the new certifications' CCP cycles (a write, once)
-
-    with django_assert_num_queries(queries_with_one):
+    with django_assert_num_queries(DASHBOARD_QUERIES):
         response = client.get(reverse("home"))
-    assert page_text(response).count("Details and status history") == 10
+
+    text = page_text(response)
+    assert text.count("Details and status history") == 10
+    assert text.count("CCP: 6.00 of ") == 10
+    assert text.count("Next fee due:") == 10
 
 
 def test_an_anonymous_visitor_is_asked_to_sign_in(client):

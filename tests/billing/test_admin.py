@@ -1,12 +1,20 @@
 """Billing in the admin: configuration is edited by administrators; invoices and payments are read-only."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
 
 from billing import services
-from billing.models import BillingPolicy, Invoice, RenewalNoticeStep
+from billing.models import (
+    BillingPolicy,
+    CardPaymentIntent,
+    Invoice,
+    RenewalNoticeStep,
+    StripeCustomer,
+    StripeEvent,
+)
 from tests.factories import MemberFactory, make_certification, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +44,56 @@ def paid_invoice():
     return invoice
 
 
+def page_text(response) -> str:
+    """What a person reads on the page: the HTML without tags, whitespace collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
+
+
+@pytest.fixture
+def stripe_rows(paid_invoice):
+    """The Stripe bookkeeping rows as the payment paths and the webhook write them (no Stripe call: the
+    admin only shows them)."""
+    member = paid_invoice.certification.member
+    StripeCustomer.objects.create(member=member, stripe_id="cus_lee")
+    CardPaymentIntent.objects.create(
+        invoice=paid_invoice,
+        stripe_id="pi_lee",
+        client_secret="pi_lee_secret_never_shown",
+        amount_cents=5000,
+        status="canceled",
+    )
+    StripeEvent.objects.create(
+        event_id="evt_lee", type="payment_intent.canceled", object_id="pi_lee", payload={}, outcome="ignored"
+    )
+    return paid_invoice
+
+
+def expected_rows(model: str, invoice: Invoice) -> list[str]:
+    """What each list shows of the fixture's rows, a row's cells as the page reads them."""
+    payment = invoice.payment
+    return {
+        "billingpolicy": ["Invoices issued 60 days before the due date 60"],
+        "renewalnoticestep": [
+            "1 Renewal notice (at issue) at-issue",
+            "2 Reminder 30 days before the due date before-due",
+            "3 Final reminder on the due date due-date",
+            "4 Lapse notice lapse",
+        ],
+        "invoice": [f"{invoice.number} {invoice.certification.member} RMA", "Paid", "1 invoice"],
+        "invoiceevent": [
+            f"Invoice {invoice.number} April 1, 2026 - open issued - daily invoice job",
+            f"Invoice {invoice.number} April 1, 2026 open paid Check payment check no. 1001 "
+            "billing-staff@staff.example.org offline payment",
+        ],
+        "payment": [
+            f"{payment.receipt_number} Invoice {invoice.number} Check $50.00 April 1, 2026 check no. 1001"
+        ],
+        "cardpaymentintent": [f"pi_lee Invoice {invoice.number} canceled 5000"],
+        "stripeevent": ["evt_lee payment_intent.canceled pi_lee"],
+        "stripecustomer": [f"cus_lee {invoice.certification.member}"],
+    }[model]
+
+
 @pytest.mark.parametrize(
     "model",
     [
@@ -49,8 +107,13 @@ def paid_invoice():
         "stripecustomer",
     ],
 )
-def test_every_billing_list_loads_for_an_administrator(admin_client, paid_invoice, model):
-    assert admin_client.get(reverse(f"admin:billing_{model}_changelist")).status_code == 200
+def test_every_billing_list_shows_its_rows_to_an_administrator(admin_client, stripe_rows, model):
+    response = admin_client.get(reverse(f"admin:billing_{model}_changelist"))
+
+    text = page_text(response)
+    for row in expected_rows(model, stripe_rows):
+        assert row in text, row
+    assert "pi_lee_secret_never_shown" not in response.content.decode()
 
 
 def test_invoices_are_listed_searched_and_shown_read_only(admin_client, paid_invoice):

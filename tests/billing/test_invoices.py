@@ -433,5 +433,6 @@ def test_any_sequence_of_payments_waivers_voids_and_refunds_keeps_paid_through_c
                 "fee_year_start", flat=True
             )
         )
-        assert cert.paid_through == contiguous_paid_through(CERTIFIED_ON, settled | paid_before)
+        expected = contiguous_paid_through(anchor=CERTIFIED_ON, settled_fee_year_starts=settled | paid_before)
+        assert cert.paid_through == expected
         assert cert.status in {"active", "lapsed"}

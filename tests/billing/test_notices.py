@@ -171,6 +171,24 @@ def test_grace_days_move_the_lapse_notice(invoice, run_day, db):
     assert "your certification lapses on June 11, 2026" in due_date_message.body
 
 
+def test_a_final_reminder_sent_after_the_due_date_does_not_say_due_today(invoice, run_day):
+    # Given 10 days of grace and a notice job that missed the due date (May 31): on June 5 the final
+    # reminder is still the latest step due (the lapse notice comes on June 11)
+    CertificationPolicy.objects.update_or_create(pk=1, defaults={"grace_days": 10})
+
+    # When the job runs that day
+    assert run_day(D(2026, 6, 5)) == 1
+
+    # Then the member's e-mail says the fee was due, not that it is due today
+    [message] = mail.outbox
+    assert renewal_notices_of(invoice).get().key == f"{invoice.number}:due-date"
+    assert message.subject == "Overdue: your RMA annual fee of $50.00 was due May 31, 2026"
+    assert "due today" not in message.body
+    assert "certification was due on May 31, 2026 and is still unpaid." in message.body
+    # and, still within grace, the day the certification lapses if it stays unpaid
+    assert "If it is not paid, your certification lapses on June 11, 2026." in " ".join(message.body.split())
+
+
 def test_the_e_mail_names_the_amount_the_due_date_and_links_to_the_pay_page(invoice, run_day):
     run_day(ISSUE_DAY)
 

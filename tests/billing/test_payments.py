@@ -294,3 +294,24 @@ def test_daily_check_records_a_success_whose_recording_was_lost(invoice, django_
 
     _assert_paid(invoice, intent)
     assert len(mail.outbox) == 1
+
+
+def test_voiding_an_invoice_cancels_its_payment_intent(django_capture_on_commit_callbacks):
+    # Given a member who opened the pay page (a live PaymentIntent)
+    invoice = fixed_invoice(MemberFactory())
+    intent = services.payment_intent_for(invoice=invoice)
+
+    # When staff void the invoice
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invoice_void(
+            invoice=invoice,
+            reason="issued in error",
+            today=FIXED_PAY_DAY,
+            actor=make_staff("Billing staff"),
+            source="staff void",
+        )
+
+    # Then the intent is cancelled at Stripe and here: the page left open can take no money
+    assert stripe_gateway.client().v1.payment_intents.retrieve(intent.stripe_id).status == "canceled"
+    assert CardPaymentIntent.objects.get(pk=intent.pk).status == "canceled"
+    assert Invoice.objects.get(pk=invoice.pk).state == Invoice.State.VOID

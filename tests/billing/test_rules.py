@@ -127,36 +127,49 @@ def test_the_issue_days_setting_moves_the_issue_date():
 # --- Paid through ----------------------------------------------------------------------------------------
 
 
+ANCHOR = D(2019, 5, 14)
+
+
+def settle(through: D, settled: list[D], *, anchor: D = ANCHOR) -> D:
+    """Billing's settle path: the recorded paid-through date, extended over the fee years now settled."""
+    return paid_through(anchor=anchor, settled_fee_year_starts=settled, recorded_paid_through=through)
+
+
+def unsettle(through: D, fee_year: FeeYear, *, anchor: D) -> D:
+    """Billing's unsettle path (void of a waived year, refund): that fee year is owed again."""
+    return paid_through(
+        anchor=anchor, settled_fee_year_starts=(), recorded_paid_through=through, owed_again=fee_year
+    )
+
+
 def test_settling_a_later_year_first_leaves_paid_through_until_the_gap_is_settled():
     """Given paid through 2026-04-30, when the 2027 fee year is paid before 2026, then paid through stays
     2026-04-30; when 2026 is paid too, it jumps to the end of 2027's fee year."""
     through = D(2026, 4, 30)
-    assert rules.paid_through_after_settling(through, [D(2027, 5, 1)]) == D(2026, 4, 30)
-    assert rules.paid_through_after_settling(through, [D(2027, 5, 1), D(2026, 5, 1)]) == D(2028, 4, 30)
-    assert rules.paid_through_after_settling(through, [D(2026, 5, 1)]) == D(2027, 4, 30)
+    assert settle(through, [D(2027, 5, 1)]) == D(2026, 4, 30)
+    assert settle(through, [D(2027, 5, 1), D(2026, 5, 1)]) == D(2028, 4, 30)
+    assert settle(through, [D(2026, 5, 1)]) == D(2027, 4, 30)
 
 
 def test_settled_years_before_paid_through_change_nothing():
-    assert rules.paid_through_after_settling(D(2026, 4, 30), [D(2025, 5, 1), D(2024, 5, 1)]) == D(2026, 4, 30)
+    assert settle(D(2026, 4, 30), [D(2025, 5, 1), D(2024, 5, 1)]) == D(2026, 4, 30)
 
 
 def test_unsettling_a_year_moves_paid_through_back_to_the_day_before_it():
     """Given paid through 2028-04-30, when the 2027 fee year is refunded, then paid through is 2027-04-30;
     when instead the 2026 year is voided it is 2026-04-30; a year after paid through changes nothing."""
-    through, anchor = D(2028, 4, 30), D(2019, 5, 14)
-    assert rules.paid_through_after_unsettling(through, year(D(2027, 5, 1)), anchor=anchor) == D(2027, 4, 30)
-    assert rules.paid_through_after_unsettling(through, year(D(2026, 5, 1)), anchor=anchor) == D(2026, 4, 30)
-    assert rules.paid_through_after_unsettling(through, year(D(2028, 5, 1)), anchor=anchor) == through
-    assert rules.paid_through_after_unsettling(D(2027, 4, 30), year(D(2027, 5, 1)), anchor=anchor) == D(
-        2027, 4, 30
-    )
+    through, anchor = D(2028, 4, 30), ANCHOR
+    assert unsettle(through, year(D(2027, 5, 1)), anchor=anchor) == D(2027, 4, 30)
+    assert unsettle(through, year(D(2026, 5, 1)), anchor=anchor) == D(2026, 4, 30)
+    assert unsettle(through, year(D(2028, 5, 1)), anchor=anchor) == through
+    assert unsettle(D(2027, 4, 30), year(D(2027, 5, 1)), anchor=anchor) == D(2027, 4, 30)
 
 
 def test_unsettling_a_year_from_before_a_reinstatement_changes_nothing():
     """Given reinstated 2024-03-10 (covered fee year 2024-03-01..2025-02-28), when a 2019 fee year paid under
     the old anchor is refunded, then paid through stays 2025-02-28: that year no longer counts either way."""
     reinstated = D(2024, 3, 10)
-    after = rules.paid_through_after_unsettling(D(2025, 2, 28), year(D(2019, 5, 1)), anchor=reinstated)
+    after = unsettle(D(2025, 2, 28), year(D(2019, 5, 1)), anchor=reinstated)
     assert after == D(2025, 2, 28)
 
 
@@ -309,7 +322,7 @@ def test_fee_years_to_invoice_properties(certification, issue_days, data):
 
 @FAST
 @given(anchors, st.sets(st.integers(1, 10), max_size=10), st.randoms(use_true_random=False))
-def test_paid_through_after_settling_does_not_depend_on_the_order(anchor, settled_numbers, random):
+def test_settling_does_not_depend_on_the_order(anchor, settled_numbers, random):
     """Settling fee years one at a time, in any order, ends where settling them all at once does, and that
     is the contiguous paid-through date of members.rules."""
     covered = covered_fee_year(anchor)
@@ -322,11 +335,11 @@ def test_paid_through_after_settling_does_not_depend_on_the_order(anchor, settle
     so_far: list[D] = []
     for start in order:
         so_far.append(start)
-        after = rules.paid_through_after_settling(through, so_far)
+        after = settle(through, so_far, anchor=anchor)
         assert after >= through  # settling never moves paid through back
         through = after
-    assert through == rules.paid_through_after_settling(covered.end, settled)
-    assert through == paid_through(anchor, set(settled))
+    assert through == settle(covered.end, settled, anchor=anchor)
+    assert through == paid_through(anchor=anchor, settled_fee_year_starts=settled)
 
 
 @FAST
@@ -336,12 +349,13 @@ def test_unsettling_keeps_paid_through_before_the_unsettled_year(anchor, paid_ye
     years = years_after(covered.end, 10)
     through = years[paid_years - 1].end
     fee_year = years[unsettled]
-    after = rules.paid_through_after_unsettling(through, fee_year, anchor=anchor)
+    after = unsettle(through, fee_year, anchor=anchor)
     if fee_year.start <= through:
         assert after == fee_year.start - datetime.timedelta(days=1)
     else:
         assert after == through
-    assert paid_through(anchor, {y.start for y in years[:paid_years] if y != fee_year}) == after
+    settled = {y.start for y in years[:paid_years] if y != fee_year}
+    assert paid_through(anchor=anchor, settled_fee_year_starts=settled) == after
 
 
 @FAST

@@ -180,3 +180,24 @@ def test_an_event_for_an_unknown_payment_intent_is_stored_and_ignored(client, lo
     assert event.outcome.startswith("ignored")
     assert event.payload["data"]["object"]["id"] == "pi_not_from_this_portal"
     assert not Payment.objects.exists()
+
+
+def test_a_webhook_is_refused_when_no_signing_secret_is_configured(db, client, settings):
+    # Given no signing secret configured, and an event "signed" with that empty secret (anybody can)
+    settings.STRIPE_WEBHOOK_SECRET = ""
+    payload = payment_intent_event("evt_forged", "payment_intent.succeeded", "pi_forged", status="succeeded")
+
+    response = client.post(
+        reverse("billing:stripe_webhook"),
+        data=payload,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=stripe_signature(payload, ""),
+    )
+
+    # Then it is refused for the missing secret, not stored
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "invalid_signature",
+        "detail": "No webhook signing secret is configured (STRIPE_WEBHOOK_SECRET).",
+    }
+    assert StripeEvent.objects.count() == 0

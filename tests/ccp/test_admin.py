@@ -10,7 +10,7 @@ from django.forms.models import model_to_dict
 from django.urls import reverse
 
 from ccp import selectors, services
-from ccp.models import Activity, ActivityCategory, ApiClient, Attestation, CcpPolicy, Cycle
+from ccp.models import Activity, ActivityCategory, ActivityChange, ApiClient, Attestation, CcpPolicy, Cycle
 from members.models import Certification
 from tests.factories import make_certification, make_staff
 
@@ -154,6 +154,33 @@ def test_an_activity_is_shown_with_its_documents_and_no_save_button(client, admi
     assert 'name="_save"' not in page
     cycles = client.get(reverse("admin:ccp_cycle_changelist") + "?state__exact=open&under_audit__exact=0")
     assert str(certification) in cycles.content.decode()
+
+
+def test_the_history_of_activity_changes_is_listed_read_only(client, administrator):
+    # Given an article whose title the member changed, then removed
+    certification = make_certification(
+        certified_on=datetime.date(2025, 1, 10), today=datetime.date(2025, 1, 10)
+    )
+    record_articles(certification, datetime.date(2025, 2, 1), 1)
+    article = Activity.objects.get()
+    user = certification.member.user
+    services.activity_update(
+        activity=article, today=datetime.date(2025, 3, 1), changed_by=user, title="Essay"
+    )
+    services.activity_remove(
+        activity=Activity.objects.get(), today=datetime.date(2025, 3, 1), removed_by=user
+    )
+    change = ActivityChange.objects.get(kind="changed")
+
+    listing = client.get(reverse("admin:ccp_activitychange_changelist")).content.decode()
+    page = client.get(reverse("admin:ccp_activitychange_change", args=[change.pk])).content.decode()
+
+    # the change names the article as it was; the removal, as it was then
+    assert f"{article.title} (February 1, 2025)" in listing and "Essay (February 1, 2025)" in listing
+    assert "Changed" in listing and "Removed" in listing
+    assert "Essay" in page and 'name="_save"' not in page
+    assert client.get(reverse("admin:ccp_activitychange_add")).status_code == 403
+    assert client.post(reverse("admin:ccp_activitychange_delete", args=[change.pk])).status_code == 403
 
 
 def test_a_new_api_client_gets_a_generated_secret_shown_once(client, administrator):

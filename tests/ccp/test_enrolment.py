@@ -1,16 +1,19 @@
-"""Importing newly certified members from the exam system's CSV: every row or none."""
+"""Where certifications start: one by one or from the exam system's CSV (every row or none), and a
+reinstatement; each with its current CCP cycle open from the same transaction."""
 
 import datetime
 import io
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
+from ccp import services
+from ccp.models import Cycle
 from core.csv_import import ImportFailed
-from members import services
 from members.models import Certification, Member, Notice, StatusChange, User
-from tests.factories import MemberFactory, make_certification
+from tests.factories import MemberFactory, credential, make_certification
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +55,13 @@ def test_a_good_file_imports_members_with_their_certifications_and_invites_each_
         ("RMA", datetime.date(2026, 2, 10), "active"),
     ]
     assert StatusChange.objects.filter(source="CSV import").count() == 3
+    # and each certification's first cycle is open (the MT of 2026-01-05 runs to 2029-01-04)
+    cycles = Cycle.objects.order_by("pk")
+    assert [(c.certification.credential.code, c.start_on, c.end_on) for c in cycles] == [
+        ("RMA", datetime.date(2026, 2, 10), datetime.date(2029, 2, 9)),
+        ("CMAS", datetime.date(2025, 11, 20), datetime.date(2028, 11, 19)),
+        ("MT", datetime.date(2026, 1, 5), datetime.date(2029, 1, 4)),
+    ]
     assert sorted(email.to[0] for email in mailoutbox) == ["ann.lee@example.org", "bo.ray@example.org"]
     assert Notice.objects.filter(kind="invitation", state="sent").count() == 2
 
@@ -166,3 +176,73 @@ def test_the_import_command_lists_bad_lines_and_fails(tmp_path, time_machine):
 def test_the_import_command_refuses_a_missing_file(tmp_path):
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("import_members", str(tmp_path / "missing.csv"))
+
+
+# --- One certification at a time ---------------------------------------------------------------------------
+
+
+def test_a_new_certification_starts_with_the_cycle_containing_today():
+    # Given a member certified in the exam system on August 1, 2022, added to the portal on March 2, 2026
+    member = MemberFactory()
+
+    certification = services.certification_enrol(
+        member=member, credential=credential("RMA"), certified_on=datetime.date(2022, 8, 1), today=TODAY,
+        source="test",
+    )  # fmt: skip
+
+    # Then (Lapsed for the fee due August 31, 2023) its second cycle, August 1, 2025 to July 31, 2028, is open
+    cycle = Cycle.objects.get(certification=certification)
+    assert (cycle.number, cycle.start_on, cycle.end_on, cycle.state) == (
+        1,
+        datetime.date(2025, 8, 1),
+        datetime.date(2028, 7, 31),
+        Cycle.State.OPEN,
+    )
+    assert certification.status == "lapsed"
+
+
+def test_a_certification_exempt_from_ccp_starts_without_a_cycle():
+    certification = services.certification_enrol(
+        member=MemberFactory(), credential=credential("RMA"), certified_on=datetime.date(2004, 3, 1),
+        today=TODAY, source="test",
+    )  # fmt: skip
+
+    assert not certification.ccp_required
+    assert not Cycle.objects.exists()
+
+
+def test_a_refused_certification_leaves_neither_certification_nor_cycle():
+    member = MemberFactory()
+
+    with pytest.raises(ValidationError, match="is in the future"):
+        services.certification_enrol(
+            member=member, credential=credential("RMA"), certified_on=datetime.date(2026, 3, 3), today=TODAY,
+            source="test",
+        )  # fmt: skip
+
+    assert (Certification.objects.count(), Cycle.objects.count()) == (0, 0)
+
+
+def test_a_reinstatement_opens_the_first_cycle_of_the_new_anchor():
+    # Given an RMA whose first cycle (August 1, 2022 to July 31, 2025) closed short of points
+    certification = make_certification(
+        code="RMA", certified_on=datetime.date(2022, 8, 1), paid_through=datetime.date(2026, 7, 31),
+        today=datetime.date(2025, 7, 1),
+    )  # fmt: skip
+    services.cycles_roll(today=datetime.date(2025, 8, 1))
+    certification.refresh_from_db()
+    assert certification.status == "noncompliant"
+
+    # When it is reinstated on March 2, 2026
+    certification = services.certification_reenrol(
+        certification=certification, reinstated_on=TODAY, actor=None, source="test"
+    )
+
+    # Then it is Active again with a first cycle from the reinstatement date
+    opened = Cycle.objects.get(certification=certification, state=Cycle.State.OPEN)
+    assert (certification.status, opened.number, opened.start_on, opened.end_on) == (
+        "active",
+        0,
+        TODAY,
+        datetime.date(2029, 3, 1),
+    )

@@ -408,7 +408,7 @@ def test_compliance(case: Totals):
     result = run(case.activities, required=case.required)
     assert str(result.counted) == case.counted
     assert str(result.missing) == case.missing
-    assert result.compliant is case.compliant
+    assert result.enough_points is case.compliant
     assert result.counted == sum((category.counted_points for category in result.categories), ZERO)
 
 
@@ -667,7 +667,7 @@ def test_totals_add_up(scenario: Scenario):
         mine = [a for a in result.activities.values() if a.category_id == category.category_id]
         assert category.counted_points == sum((a.counted_points for a in mine), ZERO)
     assert result.missing == max(result.required - result.counted, ZERO)
-    assert result.compliant == (result.missing == ZERO)
+    assert result.enough_points == (result.missing == ZERO)
 
 
 @FAST

@@ -12,7 +12,15 @@ from PIL import Image
 from pypdf import PdfWriter
 
 from ccp import selectors, services
-from ccp.models import Activity, ActivityCategory, ActivityDocument, Attestation, CcpPolicy, Cycle
+from ccp.models import (
+    Activity,
+    ActivityCategory,
+    ActivityChange,
+    ActivityDocument,
+    Attestation,
+    CcpPolicy,
+    Cycle,
+)
 from tests.factories import MemberFactory, make_certification
 
 pytestmark = pytest.mark.django_db
@@ -383,6 +391,7 @@ def test_an_activity_of_a_closed_cycle_is_locked(closed_cycle_activity):
     ]
     assert refused(services.activity_remove, activity=course, today=today, removed_by=user) == [LOCKED]
     assert Activity.objects.get(pk=course.pk).title == "Annual CE conference"
+    assert not ActivityChange.objects.exists()
 
 
 def test_a_role_recorded_after_its_first_cycle_closed_stays_editable(closed_cycle_activity):
@@ -694,3 +703,116 @@ def test_a_refused_update_leaves_the_activity_unchanged(today):
     )
 
     assert sorted(Activity.objects.values_list("title", flat=True)) == ["Course A", "Course B"]
+    assert not ActivityChange.objects.exists()
+
+
+# --- History of changes: who, when, what -------------------------------------------------------------
+
+HISTORY_COLUMNS = ("activity_pk", "activity_description", "kind", "field", "old_value", "new_value")
+
+
+def history(certification) -> list[tuple]:
+    """The certification's history rows in the order they were written."""
+    return list(
+        ActivityChange.objects.filter(certification=certification)
+        .order_by("id")
+        .values_list(*HISTORY_COLUMNS)
+    )
+
+
+def test_an_edit_writes_one_history_row_per_changed_field_with_who_and_when(today):
+    # Given a 2-hour course completed Sep 10, 2025
+    certification = ann_lee()
+    course = record(certification)
+    user = certification.member.user
+
+    # When the member changes its title, its hours, its date and one criterion (the provider stays empty)
+    services.activity_update(
+        activity=course,
+        today=today,
+        changed_by=user,
+        title="Infection control, part 2",
+        quantity=Decimal("3.5"),
+        completed_on=datetime.date(2025, 10, 1),
+        advances_knowledge=True,
+        provider="",
+    )
+
+    # Then each changed field has one row, old and new value as a person reads them
+    described = "Infection control update (September 10, 2025)"
+    assert history(certification) == [
+        (course.pk, described, "changed", "title", "Infection control update", "Infection control, part 2"),
+        (course.pk, described, "changed", "completed_on", "September 10, 2025", "October 1, 2025"),
+        (course.pk, described, "changed", "quantity", "2", "3.5"),
+        (course.pk, described, "changed", "advances_knowledge", "No", "Yes"),
+    ]
+    rows = ActivityChange.objects.all()
+    assert {(row.changed_by, row.changed_at.date()) for row in rows} == {(user, TODAY)}
+    assert [row.field_label for row in rows.order_by("id")] == [
+        "Title",
+        "Completed on",
+        "Quantity",
+        "It advances my knowledge in the health-care field",
+    ]
+
+
+def test_an_edit_that_changes_nothing_writes_no_history(today):
+    certification = ann_lee()
+    course = record(certification)
+
+    services.activity_update(
+        activity=course,
+        today=today,
+        changed_by=certification.member.user,
+        title="  Infection control update ",  # the same once trimmed
+        quantity=Decimal("2.00"),
+    )
+
+    assert history(certification) == []
+
+
+def test_a_removal_keeps_the_history_of_the_removed_activity(today):
+    # Given a course whose hours were changed once
+    certification = ann_lee()
+    course = record(certification, title="Webinar")
+    user = certification.member.user
+    services.activity_update(activity=course, today=today, changed_by=user, quantity=Decimal("4"))
+
+    # When it is removed
+    services.activity_remove(activity=course, today=today, removed_by=user)
+
+    # Then the activity is gone, its history stays: the change and the removal, with the activity's id
+    assert not Activity.objects.filter(pk=course.pk).exists()
+    assert history(certification) == [
+        (course.pk, "Webinar (September 10, 2025)", "changed", "quantity", "2", "4"),
+        (course.pk, "Webinar (September 10, 2025)", "removed", "", "", ""),
+    ]
+    assert ActivityChange.objects.get(kind="removed").changed_by == user
+
+
+def test_a_period_is_described_by_its_dates_in_the_history(today):
+    certification = ann_lee()
+    role = record(
+        certification,
+        "organizational-participation",
+        title="Chapter secretary",
+        period_start=datetime.date(2025, 6, 1),
+    )
+
+    services.activity_update(
+        activity=role,
+        today=today,
+        changed_by=certification.member.user,
+        period_end=datetime.date(2026, 1, 31),
+    )
+
+    assert history(certification) == [
+        (
+            role.pk,
+            "Chapter secretary (June 1, 2025 to ongoing)",
+            "changed",
+            "period_end",
+            "",
+            "January 31, 2026",
+        )
+    ]

@@ -17,8 +17,8 @@ from pypdf import PdfReader
 from billing import services as billing
 from members.models import MailBatch, Notice
 from members.services import member_update_profile
-from members.services.mail_batch import MANIFEST_COLUMNS, NO_ADDRESS, mail_batch_build
-from tests.factories import MemberFactory, make_certification
+from members.services.mail_batch import MANIFEST_COLUMNS, NO_ADDRESS, TOO_LONG, mail_batch_build
+from tests.factories import MemberFactory, make_certification, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -225,3 +225,103 @@ def test_a_letter_written_after_the_cutoff_goes_to_the_next_days_batch(clock):
     following = mail_batch_build(day=NEXT_DAY)
     assert following.letter_count == 1
     assert late.full_name in pages(following)[0]
+
+
+def test_a_batch_keeps_who_built_it_and_the_nightly_rerun_does_not_change_it(clock):
+    # Given a clerk builds today's batch by hand at 15:00
+    clock(DAY, 14)
+    members_with_letters(2)
+    clerk = make_staff("Billing staff")
+    clock(DAY, 15)
+    by_hand = mail_batch_build(day=DAY, built_by=clerk)
+
+    # When the nightly job runs the same day later, and builds the next day's on its own
+    clock(DAY, 23)
+    mail_batch_build(day=DAY)
+    clock(NEXT_DAY, 23)
+    nightly = mail_batch_build(day=NEXT_DAY)
+
+    # Then today's batch is still the clerk's, with its cutoff; the next day's is the nightly job's
+    assert MailBatch.objects.get(pk=by_hand.pk).built_by == clerk
+    assert by_hand.cutoff == datetime.datetime(2026, 4, 1, 15, tzinfo=datetime.UTC)
+    assert MailBatch.objects.get(pk=nightly.pk).built_by is None
+
+
+def letter_to(**address) -> Notice:
+    """The at-issue renewal letter (written on DAY) to a new member with this mailing address."""
+    member = MemberFactory(**address)
+    make_certification(member, certified_on=D(2019, 5, 14), today=D(2026, 3, 1), paid_through=D(2026, 4, 30))
+    billing.invoices_issue_due(today=DAY)
+    billing.renewal_notices_send(today=DAY)
+    return Notice.objects.get(member=member, channel=Notice.Channel.LETTER)
+
+
+def test_the_manifest_never_starts_a_cell_with_a_formula(clock):
+    # Given a member whose typed address starts like a spreadsheet formula
+    clock(DAY, 14)
+    letter_to(address_line1='=HYPERLINK("http://evil")', city="Springfield", postal_code="62701")
+
+    # When the day's batch is built
+    clock(DAY, 15)
+    batch = mail_batch_build(day=DAY)
+
+    # Then the manifest carries the text, quoted so that a spreadsheet shows it as text
+    assert [row["address_line1"] for row in manifest(batch)] == ['\'=HYPERLINK("http://evil")']
+
+
+def test_a_long_address_is_an_exception_not_a_clipped_letter(clock):
+    # Given a member whose two address lines are as long as the form allows: the letter is written with
+    # the whole address (nothing stops the notices)
+    clock(DAY, 14)
+    letter = letter_to(
+        address_line1="A" * 200, address_line2="B" * 200, city="Springfield", postal_code="62701"
+    )
+    member = letter.member
+    assert letter.recipient.splitlines() == [member.full_name, "A" * 200, "B" * 200, "Springfield, IL 62701"]
+
+    # When the batch runs, staff find it listed instead of an address the envelope window would cut
+    clock(DAY, 15)
+    batch = mail_batch_build(day=DAY)
+    assert (batch.letter_count, batch.exception_count) == (0, 1)
+    assert (batch.exceptions[0]["reason"], batch.exceptions[0]["member_number"]) == (
+        TOO_LONG,
+        member.member_number,
+    )
+
+    # And once the address fits, the next day's batch prints it with every line on the page
+    member_update_profile(
+        member=member,
+        changed_by=member.user,
+        fields={"address_line1": "1200 North Lake Shore Drive", "address_line2": "Apartment 4B"},
+    )
+    member.refresh_from_db()
+    clock(NEXT_DAY, 15)
+    next_day = mail_batch_build(day=NEXT_DAY)
+    assert next_day.letter_count == 1
+    text = pages(next_day)[0]
+    for line in member.address_lines:
+        assert line in text, line
+
+
+def test_a_finished_batch_rerun_takes_no_new_letters(clock):
+    # Given a finished batch with an exception (no street address)
+    clock(DAY, 14)
+    letter = letter_to(address_line1="", city="Springfield", postal_code="62701")
+    clock(DAY, 15)
+    first = mail_batch_build(day=DAY)
+    assert (first.letter_count, first.exception_count) == (0, 1)
+
+    # When the address is fixed and the same day is rebuilt
+    member_update_profile(
+        member=letter.member, changed_by=letter.member.user, fields={"address_line1": "1 Main St"}
+    )
+    clock(DAY, 16)
+    again = mail_batch_build(day=DAY)
+
+    # Then that (possibly printed) batch is unchanged, and the letter goes out in the next day's batch
+    assert (again.letter_count, again.exception_count) == (0, 1)
+    clock(NEXT_DAY, 15)
+    next_day = mail_batch_build(day=NEXT_DAY)
+    assert next_day.letter_count == 1
+    assert MailBatch.objects.count() == 2
+    assert Notice.objects.get(pk=letter.pk).mail_batch == next_day

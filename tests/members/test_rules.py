@@ -174,8 +174,8 @@ def test_given_domain_example_certified_2019_05_14_then_fee_year_to_2020_04_30_c
     assert first_invoice == FeeYear(start=D(2020, 5, 1), end=D(2021, 4, 30))
     assert first_invoice.due_on == D(2020, 5, 31)
     assert facts().next_fee_due_on == D(2020, 5, 31)
-    assert facts().fee_lapses_on == D(2020, 6, 1)
-    assert facts(grace_days=30).fee_lapses_on == D(2020, 7, 1)
+    assert facts().fee_lapse_date == D(2020, 6, 1)
+    assert facts(grace_days=30).fee_lapse_date == D(2020, 7, 1)
 
 
 @pytest.mark.parametrize(
@@ -264,8 +264,8 @@ def test_given_fee_years_settled_in_any_order_when_computing_paid_through_then_o
     settled, expected
 ):
     """Given settled fee years (payments in any order), then paid through is the end of the contiguous run."""
-    assert paid_through(MAY14, set(settled)) == expected
-    assert paid_through(MAY14, {*reversed(settled)}) == expected
+    assert paid_through(anchor=MAY14, settled_fee_year_starts=set(settled)) == expected
+    assert paid_through(anchor=MAY14, settled_fee_year_starts={*reversed(settled)}) == expected
 
 
 def test_given_a_reinstatement_when_computing_paid_through_then_run_starts_from_the_new_anchor():
@@ -273,8 +273,9 @@ def test_given_a_reinstatement_when_computing_paid_through_then_run_starts_from_
     September fee years after the newly covered one count."""
     reinstated = D(2024, 9, 20)
     old_years = {D(2020, 5, 1), D(2021, 5, 1), D(2024, 5, 1), D(2025, 5, 1)}
-    assert paid_through(reinstated, old_years) == D(2025, 8, 31)
-    assert paid_through(reinstated, old_years | {D(2025, 9, 1)}) == D(2026, 8, 31)
+    assert paid_through(anchor=reinstated, settled_fee_year_starts=old_years) == D(2025, 8, 31)
+    later = old_years | {D(2025, 9, 1)}
+    assert paid_through(anchor=reinstated, settled_fee_year_starts=later) == D(2026, 8, 31)
 
 
 # --- CCP cycles ------------------------------------------------------------------------------------
@@ -658,7 +659,7 @@ STATUS_CASES = [
     # The stretch of not being Active resets only when the certification is Active again.
     case(
         "stretch-partial-payment-keeps-lapse-date",
-        facts(fee_years=1, stretch_started_on=D(2020, 6, 1)),
+        facts(fee_years=1, lapse_date=D(2020, 6, 1)),
         D(2021, 8, 1),
         L,
         lapse=D(2020, 6, 1),
@@ -666,28 +667,28 @@ STATUS_CASES = [
     ),
     case(
         "stretch-partial-payment-3-years-from-first-lapse",
-        facts(fee_years=1, stretch_started_on=D(2020, 6, 1)),
+        facts(fee_years=1, lapse_date=D(2020, 6, 1)),
         D(2023, 6, 1),
         M,
         lapse=D(2020, 6, 1),
     ),
     case(
         "stretch-fees-then-ccp-keeps-first-lapse",
-        facts(fee_years=3, ccp_failed_on=D(2022, 5, 14), stretch_started_on=D(2020, 6, 1)),
+        facts(fee_years=3, ccp_failed_on=D(2022, 5, 14), lapse_date=D(2020, 6, 1)),
         D(2022, 5, 14),
         N,
         lapse=D(2020, 6, 1),
     ),
     case(
         "stretch-paying-all-fees-resets",
-        facts(fee_years=1, stretch_started_on=D(2020, 6, 1)),
+        facts(fee_years=1, lapse_date=D(2020, 6, 1)),
         D(2021, 5, 15),
         A,
         through=D(2021, 5, 31),
     ),
     case(
         "stretch-later-than-failure-ignored",
-        facts(stretch_started_on=D(2021, 1, 1)),
+        facts(lapse_date=D(2021, 1, 1)),
         D(2021, 2, 1),
         L,
         lapse=D(2020, 6, 1),
@@ -921,7 +922,7 @@ def situations(draw):
         ccp_failed_on=draw(st.none() | cycle_ends.map(lambda end: end + ONE_DAY)),
         audit_failed_on=draw(st.none() | st.dates(anchor, add_years(anchor, 26))),
         ccp_compliant_through=draw(st.none() | cycle_ends),
-        stretch_started_on=draw(st.none() | st.dates(anchor, today)),
+        lapse_date=draw(st.none() | st.dates(anchor, today)),
     )
     return built, today
 
@@ -1004,7 +1005,7 @@ def test_property_paid_through_is_the_end_of_the_contiguous_run_whatever_the_ord
         day for day in noise if not (day.day == 1 and day.month == anchor.month and day > covered_start)
     ]
     shuffled = data.draw(st.permutations(settled + harmless))
-    assert paid_through(anchor, set(shuffled)) == expected
+    assert paid_through(anchor=anchor, settled_fee_year_starts=set(shuffled)) == expected
 
 
 @FAST
@@ -1084,7 +1085,7 @@ def test_property_lapse_date_and_active_through_are_consistent_with_the_status(s
         assert result.lapse_date <= today
         assert (result.status == Status.EXAM_REQUIRED) == (today >= add_years(result.lapse_date, 10))
         if result.status in (Status.LAPSED, Status.MUST_RECERTIFY):
-            assert given_facts.fee_lapses_on <= today
+            assert given_facts.fee_lapse_date <= today
             assert (result.status == Status.MUST_RECERTIFY) == (today >= add_years(result.lapse_date, 3))
 
 
@@ -1100,8 +1101,8 @@ def expected_status(given: CertificationFacts, today: D) -> Status:
     if not fees_lapsed and not ccp_failures:
         return Status.ACTIVE
     starts = ccp_failures + [fee_due + datetime.timedelta(days=given.grace_days + 1)] * fees_lapsed
-    if given.stretch_started_on:
-        starts.append(given.stretch_started_on)
+    if given.lapse_date:
+        starts.append(given.lapse_date)
     lapse = min(starts)
     if today >= add_years(lapse, 10):
         return Status.EXAM_REQUIRED

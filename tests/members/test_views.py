@@ -9,8 +9,8 @@ from allauth.account.models import EmailAddress
 from django.urls import reverse
 
 from members import services
-from members.models import ProfileChange
-from tests.factories import DEFAULT_PASSWORD, MemberFactory, make_certification
+from members.models import ProfileChange, StatusChange
+from tests.factories import DEFAULT_PASSWORD, MemberFactory, make_certification, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -345,3 +345,60 @@ def test_a_new_login_e_mail_made_primary_appears_in_the_profile_history(client):
     assert member.user.email == "ann.new@example.org"
     text = page_text(client.get(reverse("members:profile")))
     assert "email ann.old@example.org ann.new@example.org You" in text
+
+
+# --- Query counts: absolute budgets, measured with many rows ---------------------------------------------
+
+PROFILE_QUERIES = 4
+CERTIFICATION_PAGE_QUERIES = 5
+
+
+def test_the_profile_makes_a_fixed_number_of_queries_with_40_history_rows(
+    client, today, django_assert_num_queries
+):
+    # Given 40 profile changes, by the member and by member services
+    member = MemberFactory()
+    clerk = make_staff("Billing staff")
+    for number in range(40):
+        author = clerk if number % 2 else member.user
+        services.member_update_profile(
+            member=member, changed_by=author, fields={"phone": f"555-01{number:02d}"}
+        )
+    client.force_login(member.user)
+    client.get(reverse("members:profile"))  # warms the per-process caches
+
+    with django_assert_num_queries(PROFILE_QUERIES):
+        response = client.get(reverse("members:profile"))
+
+    text = page_text(response)
+    assert text.count(" You ") == 20 and text.count(" Member services ") == 20
+
+
+def test_the_certification_page_makes_a_fixed_number_of_queries_with_30_status_changes(
+    client, today, django_assert_num_queries
+):
+    # Given a certification whose status moved 30 times (rows as the status service writes them: the
+    # budget is about reading many rows, not about how they came to be)
+    certification = make_certification(certified_on=datetime.date(2025, 5, 14))
+    clerk = make_staff("Billing staff")
+    StatusChange.objects.bulk_create(
+        StatusChange(
+            certification=certification,
+            from_status="active" if number % 2 else "lapsed",
+            to_status="lapsed" if number % 2 else "active",
+            reason=f"Change no. {number}",
+            effective_on=datetime.date(2025, 6, 1) + datetime.timedelta(days=number),
+            changed_by=clerk if number % 3 == 0 else None,
+            source="test",
+            changed_at=TODAY - datetime.timedelta(days=30 - number),
+        )
+        for number in range(30)
+    )
+    client.force_login(certification.member.user)
+    url = reverse("members:certification", args=[certification.pk])
+    client.get(url)  # warms the per-process caches
+
+    with django_assert_num_queries(CERTIFICATION_PAGE_QUERIES):
+        response = client.get(url)
+
+    assert page_text(response).count("Change no. ") == 30

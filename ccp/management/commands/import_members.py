@@ -7,13 +7,11 @@ class Command(CsvImportCommand):
         "Import newly certified members from the exam system's CSV (one row per certification). "
         "Every row or none: bad rows are reported with their line numbers and nothing is imported."
     )
+    import_csv = staticmethod(members_import_csv)
     columns_help = (
         "CSV file with the header member_number,first_name,last_name,email,credential,certified_on and "
         "optionally middle_name,phone,address_line1,address_line2,city,state,postal_code,country"
     )
-
-    def import_text(self, text, today):
-        return members_import_csv(text=text, today=today)
 
     def summary(self, report) -> str:
         return (

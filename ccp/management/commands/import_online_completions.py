@@ -8,10 +8,8 @@ class Command(CsvImportCommand):
         "Every row or none: bad rows are reported with their line numbers and nothing is recorded; "
         "completions recorded before are counted, not recorded again."
     )
+    import_csv = staticmethod(online_completions_import_csv)
     columns_help = (
         "CSV file with the header member_number,course_id,title,completed_on,contact_hours "
         "and optionally credential (completed_on as YYYY-MM-DD)"
     )
-
-    def import_text(self, text, today):
-        return online_completions_import_csv(text=text, today=today)

@@ -1,14 +1,14 @@
-"""Billing part of the demo (`manage.py seed_demo`): invoices in every state and today's letters.
+"""The billing part of the demo, through the billing services: invoices in every state and today's notices.
 
-Runs after the demo members exist, through the billing services only, and is idempotent: the examples are
-made once, and the daily jobs it runs (issue, notices, mail batch) change nothing on a second run.
+Runs after the demo members exist, and is idempotent: the examples are made once, and the daily jobs it
+runs (issue, notices) change nothing on a second run. The letters of today's notices are printed by the
+mail batch, which the members part builds right after.
 
 - paid (check), waived and refunded (card, through the local Stripe) examples, each on the next fee year of
   a member who is paid up: that member "paid ahead";
 - the issue job for today: open invoices due soon (e.g. D00004's fee due at the end of this month) and the
   arrears of Lapsed members (overdue invoices);
-- the renewal notices of today (e-mails to the console, letters to the outbox) and today's mail batch, whose
-  exceptions are the members without a usable address.
+- the renewal notices of today (e-mails to the console, letters to the outbox).
 """
 
 import datetime
@@ -18,13 +18,12 @@ import stripe
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from amtportal.demo.plan import SOURCE
 from billing import services, stripe_gateway
 from billing.models import Invoice
-from members.models import Certification, MailBatch, User
-from members.services.mail_batch import mail_batch_build
+from members.models import Certification, User
 
 logger = logging.getLogger(__name__)
-SOURCE = "seed_demo"
 
 # member number, credential, what happens to the next fee year's invoice
 EXAMPLES = [
@@ -78,7 +77,7 @@ def _stripe_answers() -> bool:
     return True
 
 
-def seed_billing(*, today: datetime.date, staff: User) -> None:
+def seed(*, today: datetime.date, staff: User) -> None:
     """Make the billing demo (what exists already is left as it is)."""
     for member_number, code, outcome in EXAMPLES:
         certification = _certification(member_number, code)
@@ -87,10 +86,9 @@ def seed_billing(*, today: datetime.date, staff: User) -> None:
                 _example(certification, outcome, today, staff)
     services.invoices_issue_due(today=today, source=SOURCE)
     services.renewal_notices_send(today=today)
-    mail_batch_build(day=today)
 
 
-def summary(today: datetime.date) -> list[str]:
+def summary() -> list[str]:
     """What the billing demo holds, in a few lines (the same on every run over the same data)."""
     lines = []
     invoices = Invoice.objects.select_related("certification__member", "certification__credential")
@@ -106,9 +104,4 @@ def summary(today: datetime.date) -> list[str]:
         )
     if not Invoice.objects.filter(state=Invoice.State.REFUNDED).exists():
         lines.append("(no refunded example: localstripe was not running when the demo was seeded)")
-    batch = MailBatch.objects.filter(day=today).first()
-    if batch:
-        lines.append(
-            f"today's mail batch: {batch.letter_count} letter(s), {batch.exception_count} exception(s)"
-        )
     return lines
