@@ -40,7 +40,7 @@ from django.db import connection, transaction
 import members.services
 import members.services.notices
 from billing.models import Invoice, InvoiceEvent
-from billing.services.invoices import invoices_issue_due
+from billing.services.issuing import invoices_issue_due
 from billing.services.notices import renewal_notices_send
 from members.models import Certification, Member, Notice, User
 

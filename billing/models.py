@@ -185,6 +185,9 @@ class Payment(models.Model):
     stripe_payment_intent_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
     stripe_refund_id = models.CharField(max_length=100, blank=True)
     refunded_on = models.DateField(null=True, blank=True)
+    refund_claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="A staff refund under way since then (cleared when it is recorded)."
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -221,6 +224,11 @@ class CardPaymentIntent(models.Model):
     amount_cents = models.PositiveIntegerField()
     status = models.CharField(max_length=40, help_text="Stripe's status when last read.")
     last_error = models.CharField(max_length=500, blank=True)
+    refund_claimed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Money paid for a settled invoice is going back since then (cleared when it is recorded).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

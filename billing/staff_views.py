@@ -263,7 +263,12 @@ def mail_batch_detail(request, day: str):
     return render(
         request,
         "billing/staff/mail_batch_detail.html",
-        {"batch": batch, "parts": list(batch.parts.all()), "exceptions": batch.exceptions},
+        {
+            "batch": batch,
+            "parts": list(batch.parts.all()),
+            "runs": list(batch.runs.select_related("run_by")),
+            "exceptions": batch.exceptions,
+        },
     )
 
 

@@ -75,6 +75,11 @@ class Window:
     def contains(self, day: datetime.date) -> bool:
         return self.start <= day <= self.end
 
+    def touches(self, first: datetime.date, last: datetime.date | None) -> bool:
+        """Whether days `first` to `last` (None: ongoing) share a day with the window. The engine then
+        decides what of an activity touching it counts; `selectors.touching` is the same test in SQL."""
+        return first <= self.end and (last is None or last >= self.start)
+
 
 @dataclass
 class ActivityResult:

@@ -1,132 +1,21 @@
 """Staff page of the CCP app: a member's CCP history, read-only."""
 
-import datetime
-from dataclasses import dataclass, field
-from decimal import Decimal
-
-from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from ccp import rules, selectors
-from ccp.models import Activity, ActivityChange, Cycle
+from ccp import selectors
 from core import clock
 from core.permissions import staff_required
-from members.models import Certification, Member
-
-
-@dataclass
-class ActivityRow:
-    activity: Activity
-    result: rules.ActivityResult
-
-
-@dataclass
-class CycleRow:
-    """A cycle with the points to show: the stored closing result when closed, the live result when open."""
-
-    cycle: Cycle
-    counted: Decimal | None
-    required: Decimal | None
-    attested: bool
-    live: rules.ComplianceResult | None = None
-    activities: list[ActivityRow] = field(default_factory=list)
-    days_left: int | None = None
-
-    @property
-    def categories_with_points(self) -> list[rules.CategoryResult]:
-        return [category for category in self.live.categories if category.raw_points] if self.live else []
-
-    @property
-    def compliant(self) -> bool:
-        if self.live is not None:
-            live = self.live
-            return rules.is_compliant(counted=live.counted, required=live.required, attested=self.attested)
-        return self.cycle.state == Cycle.State.COMPLIANT
-
-
-@dataclass
-class CertificationHistory:
-    certification: Certification
-    cycles: list[CycleRow]
-
-    @property
-    def open_cycle(self) -> CycleRow | None:
-        return next((row for row in self.cycles if row.cycle.is_open), None)
-
-    @property
-    def cycles_go_on(self) -> bool:
-        """Cycles open and roll only while the certification is Active or Lapsed (fees)."""
-        return self.certification.is_renewing
-
-
-def _member_with_cycles(member_number: str) -> Member | None:
-    """The member, their certifications, every cycle with its attestation and the history of activity
-    changes, in four queries."""
-    cycles = Cycle.objects.select_related("attestation__signed_by").order_by("-start_on", "-pk")
-    changes = ActivityChange.objects.select_related("changed_by")
-    certifications = (
-        Certification.objects.select_related("credential")
-        .prefetch_related(Prefetch("cycles", queryset=cycles), Prefetch("activity_changes", queryset=changes))
-        .order_by("credential__code")
-    )
-    return (
-        Member.objects.select_related("user")
-        .prefetch_related(Prefetch("certifications", queryset=certifications))
-        .filter(member_number=member_number)
-        .first()
-    )
-
-
-def _stored_points(cycle: Cycle, key: str, fallback: Decimal | None) -> Decimal | None:
-    stored = (cycle.closing_result or {}).get(key)
-    return Decimal(stored) if stored is not None else fallback
-
-
-def _cycle_row(
-    cycle: Cycle, *, today: datetime.date, categories: list[rules.CategoryRule], activities: list[Activity]
-) -> CycleRow:
-    attested = hasattr(cycle, "attestation")
-    if not cycle.is_open:
-        counted = _stored_points(cycle, "counted", cycle.counted_points)
-        required = _stored_points(cycle, "required", cycle.required_points)
-        return CycleRow(cycle, counted, required, attested)
-    result, activities = selectors.cycle_compliance(
-        cycle, today=today, categories=categories, activities=activities
-    )
-    rows = [ActivityRow(activity, result.activities[activity.pk]) for activity in activities]
-    return CycleRow(
-        cycle,
-        result.counted,
-        result.required,
-        attested,
-        live=result,
-        activities=rows,
-        days_left=cycle.days_left(today),
-    )
 
 
 @staff_required("ccp.view_cycle")
 @require_http_methods(["GET"])
 def member_ccp(request, member_number):
-    member = _member_with_cycles(member_number)
-    if member is None:
-        raise Http404("No member has this number.")
     today = clock.today()
-    categories = selectors.category_rules()
-    certifications = member.certifications.all()
-    open_cycles = [cycle for c in certifications for cycle in c.cycles.all() if cycle.is_open]
-    activities = selectors.activities_of_cycles(open_cycles)  # one query for every open cycle
-    histories = [
-        CertificationHistory(
-            certification,
-            [
-                _cycle_row(cycle, today=today, categories=categories, activities=activities.get(cycle.pk, []))
-                for cycle in certification.cycles.all()
-            ],
-        )
-        for certification in certifications
-    ]
+    found = selectors.member_ccp_history(member_number=member_number, today=today)
+    if found is None:
+        raise Http404("No member has this number.")
+    member, histories = found
     context = {"member": member, "histories": histories, "today": today}
     return render(request, "ccp/staff_member_ccp.html", context)

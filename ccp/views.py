@@ -15,7 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ccp import selectors, services
 from ccp.forms import ActivityForm, AttestationForm, DocumentForm
-from ccp.services.activities import attestation_statement, is_locked
+from ccp.services.activities import is_locked
+from ccp.services.attestations import attestation_statement
 from core import clock
 from members import selectors as member_selectors
 from members.selectors import member_or_404

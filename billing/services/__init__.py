@@ -1,13 +1,15 @@
 """Every write of the billing app. Views, tasks, commands and later apps call these."""
 
 from billing.services.invoices import (
-    invoice_issue_next,
-    invoice_issue_recertification_fee,
     invoice_move,
     invoice_record_check,
     invoice_record_payment,
     invoice_void,
     invoice_waive,
+)
+from billing.services.issuing import (
+    invoice_issue_next,
+    invoice_issue_recertification_fee,
     invoices_issue_due,
     invoices_void_not_active,
 )
@@ -15,12 +17,12 @@ from billing.services.notices import renewal_notices_send
 from billing.services.payments import (
     card_complete_3d_secure,
     card_pay_in_test_mode,
-    invoice_refund,
     payment_intent_for,
     payment_intent_sync,
     payment_intents_reconcile,
     stripe_event_receive,
 )
+from billing.services.refunds import invoice_refund
 
 __all__ = [
     "card_complete_3d_secure",

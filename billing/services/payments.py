@@ -2,10 +2,12 @@
 job re-read open intents, so a lost webhook loses nothing. Every path ends in `payment_intent_sync`, which
 reads the intent from the API and records the payment once.
 
-Stripe is called with no database row locked: the webhook, the return page and refunds read from Stripe
-first, then lock and write; a refund (a write at Stripe) is claimed by a committed row first, so two at once
-cannot both make it. The one exception is making a PaymentIntent, under the invoice's lock: localstripe
-ignores idempotency keys, so that lock is what keeps one live intent per invoice (ARCHITECTURE.md)."""
+Stripe is called with no database row locked on the webhook, the return page and refunds: they read from
+Stripe first, then lock and write; refunds (billing.services.refunds) are claimed by a committed row first, so
+two at once cannot both make one. Two paths do call Stripe under the invoice's lock, on purpose: making a
+PaymentIntent (localstripe ignores idempotency keys, so that lock is what keeps one live intent per invoice,
+ARCHITECTURE.md) and, in test mode only, confirming it with a test card (the lock is what makes two tabs
+paying at once charge once)."""
 
 import datetime
 import logging
@@ -15,20 +17,16 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from billing import rules, stripe_gateway
+from billing import stripe_gateway
 from billing.models import CardPaymentIntent, Invoice, Payment, StripeCustomer, StripeEvent
 from billing.selectors import live_payment_intent, live_payment_intents
-from billing.services.invoices import invoice_move, invoice_record_payment, require_reason
-from core import clock
-from members.models import Member, User
+from billing.services.invoices import invoice_record_payment
+from billing.services.refunds import payment_intent_claim_refund, payment_intent_refund_unexpected
+from members.models import Member
 
 logger = logging.getLogger(__name__)
 
 PAID_INTENT_STATUSES = {"succeeded", "processing"}
-# A refund claimed less than this long ago is under way; an older claim was left by a crash and is taken over
-# (the refund the crashed attempt may have made at Stripe is then found and reused, not made again).
-REFUND_CLAIM_TIMEOUT = datetime.timedelta(minutes=5)
-REFUNDING = "refunding"  # the portal's own intent status while money that arrived unexpectedly goes back
 
 
 def _customer_id(member: Member) -> str:
@@ -183,35 +181,6 @@ def _card_reference(remote) -> str:
     return f"{brand} ending {last4}" if last4 else brand
 
 
-def _stripe_refund(payment_intent_id: str, *, metadata: dict) -> stripe.Refund:
-    """The PaymentIntent's refund at Stripe: one made earlier (by an attempt whose database write was lost)
-    is reused, not made again. Callers hold a committed claim, never a row lock, while this runs."""
-    api = stripe_gateway.client().v1
-    earlier = api.refunds.list(params={"payment_intent": payment_intent_id, "limit": 1}).data
-    if earlier:
-        return earlier[0]
-    return api.refunds.create(params={"payment_intent": payment_intent_id, "metadata": metadata})
-
-
-def _claim_is_fresh(claimed_at: datetime.datetime) -> bool:
-    return claimed_at > clock.now() - REFUND_CLAIM_TIMEOUT
-
-
-def _refund_unexpected(intent: CardPaymentIntent, invoice: Invoice) -> None:
-    """Money arrived for an invoice that is no longer open (voided meanwhile): it goes straight back. The
-    intent was claimed (status `refunding`, committed) by the caller; it is stored as succeeded only after
-    Stripe made (or had) the refund, so the daily check retries a refund that failed half-way."""
-    logger.warning(
-        "Card payment %s for %s invoice %s: refunded", intent.stripe_id, invoice.state, invoice.number
-    )
-    _stripe_refund(intent.stripe_id, metadata={"invoice_number": invoice.number})
-    intent.status = "succeeded"
-    intent.last_error = (
-        f"Refunded: the invoice was {invoice.get_state_display().lower()} when the payment arrived."
-    )
-    intent.save(update_fields=["status", "last_error", "updated_at"])
-
-
 def _remote_intent(stripe_id: str):
     """What Stripe says of the intent, and the card's description when it succeeded (read before locking)."""
     remote = stripe_gateway.client().v1.payment_intents.retrieve(stripe_id)
@@ -220,9 +189,9 @@ def _remote_intent(stripe_id: str):
 
 def _store_intent(
     stripe_id: str, remote, reference: str, *, today: datetime.date, source: str
-) -> tuple[CardPaymentIntent, bool]:
+) -> tuple[CardPaymentIntent, datetime.datetime | None]:
     """Lock and write what Stripe said: a succeeded intent pays its open invoice exactly once. Returns the
-    intent and whether its money must go back (an invoice settled meanwhile), claimed for this caller."""
+    intent and, when its money must go back (an invoice settled meanwhile), this caller's refund claim."""
     with transaction.atomic():
         # The invoice row first, as every other payment path locks it: one lock order, no deadlock.
         invoice_id = CardPaymentIntent.objects.values_list("invoice_id", flat=True).get(stripe_id=stripe_id)
@@ -233,11 +202,8 @@ def _store_intent(
         invoice = intent.invoice
         paid_by_it = Payment.objects.filter(stripe_payment_intent_id=stripe_id).exists()
         if remote.status == "succeeded" and invoice.state != Invoice.State.OPEN and not paid_by_it:
-            if intent.status == REFUNDING and _claim_is_fresh(intent.updated_at):
-                return intent, False  # another read of the same payment is returning the money
-            intent.status = REFUNDING
-            intent.save(update_fields=["status", "updated_at"])
-            return intent, True
+            # None: another read of the same payment holds a fresh claim and is returning the money.
+            return intent, payment_intent_claim_refund(intent)
         intent.status = remote.status
         error = getattr(remote, "last_payment_error", None)
         if error and remote.status != "succeeded":
@@ -253,7 +219,7 @@ def _store_intent(
                 source=source,
                 stripe_payment_intent_id=stripe_id,
             )
-    return intent, False
+    return intent, None
 
 
 def payment_intent_sync(*, stripe_id: str, today: datetime.date, source: str) -> CardPaymentIntent:
@@ -261,9 +227,9 @@ def payment_intent_sync(*, stripe_id: str, today: datetime.date, source: str) ->
     record what it says: a succeeded intent pays its invoice exactly once, or goes back if the invoice was
     settled meanwhile. Stripe is read before any row is locked, and refunded after the lock is released."""
     remote, reference = _remote_intent(stripe_id)
-    intent, refund = _store_intent(stripe_id, remote, reference, today=today, source=source)
-    if refund:
-        _refund_unexpected(intent, intent.invoice)
+    intent, refund_claimed_at = _store_intent(stripe_id, remote, reference, today=today, source=source)
+    if refund_claimed_at:
+        return payment_intent_refund_unexpected(intent, intent.invoice, claimed_at=refund_claimed_at)
     return intent
 
 
@@ -272,9 +238,10 @@ def payment_intents_reconcile(*, today: datetime.date) -> int:
     An intent already stored as succeeded is read too: its invoice still open means the recording was lost
     (a crash after the test-mode confirm, before its sync), and this is the job that catches it."""
     # Also intents of invoices settled meanwhile that were not seen to succeed: a member who paid a voided
-    # invoice from a page left open gets the money back even if that one webhook was lost.
+    # invoice from a page left open gets the money back even if that one webhook was lost. A claimed refund
+    # of such money is read again too (taken over once its claim is stale: a crash half-way).
     open_intents = live_payment_intents().filter(
-        Q(invoice__state=Invoice.State.OPEN) | ~Q(status="succeeded")
+        Q(invoice__state=Invoice.State.OPEN) | ~Q(status="succeeded") | Q(refund_claimed_at__isnull=False)
     )
     paid = 0
     for stripe_id in open_intents.order_by("pk").values_list("stripe_id", flat=True):
@@ -313,70 +280,6 @@ def stripe_event_receive(
         defaults={"type": event.type, "object_id": object_id, "payload": event.to_dict(), "outcome": outcome},
     )
     return stored if created else None
-
-
-def _refundable_payment(invoice: Invoice) -> Payment:
-    """The card payment of a paid invoice (ValidationError when there is nothing to refund here)."""
-    payment = Payment.objects.filter(invoice=invoice).first()
-    if invoice.state != Invoice.State.PAID or payment is None:
-        raise ValidationError(f"Invoice {invoice.number} is not paid: there is nothing to refund.")
-    if not rules.can_refund(invoice.state, payment.method) or not payment.stripe_payment_intent_id:
-        raise ValidationError(
-            "Only card payments are refunded here; return a check by the usual bank process."
-        )
-    return payment
-
-
-REFUND_CLAIM_PREFIX = "claimed at "
-
-
-def _claim_refund(payment: Payment) -> None:
-    """Claim the refund in a committed write (no lock held while Stripe is called): a second click at the
-    same moment is refused; a claim older than REFUND_CLAIM_TIMEOUT (a crash) is taken over."""
-    held = payment.stripe_refund_id
-    if held.startswith(REFUND_CLAIM_PREFIX) and _claim_is_fresh(
-        datetime.datetime.fromisoformat(held.removeprefix(REFUND_CLAIM_PREFIX))
-    ):
-        raise ValidationError("A refund of this payment is already under way.")
-    claim = f"{REFUND_CLAIM_PREFIX}{clock.now().isoformat()}"
-    if not Payment.objects.filter(pk=payment.pk, stripe_refund_id=held, refunded_on=None).update(
-        stripe_refund_id=claim
-    ):
-        raise ValidationError("A refund of this payment is already under way.")
-    payment.stripe_refund_id = claim
-
-
-def invoice_refund(*, invoice: Invoice, reason: str, today: datetime.date, actor: User) -> Invoice:
-    """Billing staff return a card payment through Stripe; the fee year is owed again. The refund is claimed,
-    made at Stripe with no row locked, then the invoice is locked, checked again and moved."""
-    reason = require_reason(reason)
-    invoice = Invoice.objects.get(pk=invoice.pk)
-    payment = _refundable_payment(invoice)
-    _claim_refund(payment)
-    try:
-        refund = _stripe_refund(
-            payment.stripe_payment_intent_id or "",
-            metadata={"invoice_number": invoice.number, "reason": reason[:450]},
-        )
-    except BaseException:  # nothing was refunded: the next attempt may claim it at once
-        Payment.objects.filter(pk=payment.pk, stripe_refund_id=payment.stripe_refund_id).update(
-            stripe_refund_id=""
-        )
-        raise
-    with transaction.atomic():
-        locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
-        payment = _refundable_payment(locked)
-        payment.stripe_refund_id = refund.id
-        payment.refunded_on = today
-        payment.save(update_fields=["stripe_refund_id", "refunded_on"])
-        return invoice_move(
-            invoice=locked,
-            to_state=Invoice.State.REFUNDED,
-            reason=reason,
-            today=today,
-            actor=actor,
-            source="refund",
-        )
 
 
 def payment_intents_cancel(*, invoice_id: int) -> int:

@@ -1,12 +1,7 @@
 """Every write of the CCP app. Views, tasks, the API, commands and later apps call these."""
 
-from ccp.services.activities import (
-    activity_attach_document,
-    activity_record,
-    activity_remove,
-    activity_update,
-    cycle_attest,
-)
+from ccp.services.activities import activity_record, activity_remove, activity_update
+from ccp.services.attestations import cycle_attest
 from ccp.services.cycles import (
     certification_report_compliance,
     cycle_open_current,
@@ -15,6 +10,7 @@ from ccp.services.cycles import (
     cycles_refresh_compliance,
     cycles_roll,
 )
+from ccp.services.documents import activity_attach_document
 from ccp.services.enrolment import certification_enrol, certification_reenrol, members_import_csv
 
 __all__ = [

@@ -1,5 +1,6 @@
-"""Claims (activities), their documents, and the attestation: every change is checked against the rules
-of DOMAIN.md "CCP points" and reported to the members app, in one transaction."""
+"""Claims (activities): recording, changing and removing one. Every change is checked against the rules of
+DOMAIN.md "CCP points", written with its history row (ccp.services.activity_history) and reported to the
+members app, in one transaction. Documents and the attestation have their own modules."""
 
 import datetime
 from decimal import Decimal
@@ -8,18 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ccp import selectors
-from ccp.models import (
-    Activity,
-    ActivityCategory,
-    ActivityChange,
-    ActivityDocument,
-    Attestation,
-    CcpPolicy,
-    Cycle,
-)
+from ccp.models import Activity, ActivityCategory, ActivityChange, Cycle
+from ccp.services.activity_history import history_row, shown_value
 from ccp.services.cycles import certification_report_compliance, cycle_open_current
-from core import clock
-from core.formatting import format_date, format_points
+from core.formatting import format_date
 from members.models import Certification, User
 
 
@@ -207,40 +200,6 @@ def _check_unlocked(activity: Activity, today: datetime.date) -> None:
         )
 
 
-def _shown(name: str, value) -> str:
-    """A field's value as the history shows it (kept as text: it outlives the activity)."""
-    if name == "quantity_unit":
-        return str(Activity.QuantityUnit(value).label)
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, datetime.date):
-        return format_date(value)
-    if isinstance(value, Decimal):
-        return format_points(value, decimals="significant")
-    return str(value)
-
-
-def _described(activity: Activity) -> str:
-    """The activity in words for its history: title and dates."""
-    if activity.completed_on:
-        return f"{activity.title} ({format_date(activity.completed_on)})"
-    end = format_date(activity.period_end) if activity.period_end else "ongoing"
-    return f"{activity.title} ({format_date(activity.period_start)} to {end})"
-
-
-def _history_row(activity: Activity, changed_by: User, **fields) -> ActivityChange:
-    return ActivityChange(
-        certification_id=activity.certification_id,
-        activity_pk=activity.pk,
-        activity_description=_described(activity),
-        changed_by=changed_by,
-        changed_at=clock.now(),
-        **fields,
-    )
-
-
 def activity_update(*, activity: Activity, today: datetime.date, changed_by: User, **fields) -> Activity:
     """Change a claim that is not locked; one history row per field that really changed."""
     with transaction.atomic():
@@ -252,13 +211,13 @@ def activity_update(*, activity: Activity, today: datetime.date, changed_by: Use
         values["certification"] = activity.certification
         values = _validated(values, today=today, exclude_id=activity.pk)
         changes = [
-            _history_row(
+            history_row(
                 activity,
                 changed_by,
                 kind=ActivityChange.Kind.CHANGED,
                 field=name,
-                old_value=_shown(name, before[name]),
-                new_value=_shown(name, values[name]),
+                old_value=shown_value(name, before[name]),
+                new_value=shown_value(name, values[name]),
             )
             for name in ACTIVITY_FIELDS
             if before[name] != values[name]
@@ -280,117 +239,7 @@ def activity_remove(*, activity: Activity, today: datetime.date, removed_by: Use
         _check_unlocked(activity, today)
         files = [document.file for document in activity.documents.all()]
         certification = activity.certification
-        _history_row(activity, removed_by, kind=ActivityChange.Kind.REMOVED).save()
+        history_row(activity, removed_by, kind=ActivityChange.Kind.REMOVED).save()
         activity.delete()
         certification_report_compliance(certification=certification, today=today, actor=removed_by)
         transaction.on_commit(lambda: [file.delete(save=False) for file in files])
-
-
-# --- Documents ---------------------------------------------------------------------------------------
-
-SIGNATURES = {
-    b"%PDF-": ("application/pdf", ".pdf"),
-    b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
-    b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
-}
-
-
-def sniff_content_type(head: bytes) -> str | None:
-    """The type of a file from its first bytes, not from its name or the browser's claim."""
-    for signature, (content_type, _) in SIGNATURES.items():
-        if head.startswith(signature):
-            return content_type
-    return None
-
-
-def activity_attach_document(*, activity: Activity, upload, uploaded_by: User) -> ActivityDocument:
-    """Attach a PDF, JPEG or PNG (checked by content and size). Allowed at any time, also when locked."""
-    limit = CcpPolicy.current().max_document_mb * 1024 * 1024
-    if upload.size == 0:
-        raise ValidationError("The file is empty.")
-    if upload.size > limit:
-        raise ValidationError(f"The file is larger than {limit // (1024 * 1024)} MB.")
-    upload.seek(0)
-    content_type = sniff_content_type(upload.read(16))
-    upload.seek(0)
-    if content_type is None:
-        raise ValidationError("Only PDF, JPEG or PNG files are accepted (this file is none of those).")
-    original = (upload.name or "document").rsplit("/", 1)[-1][:255]
-    with transaction.atomic():
-        document = ActivityDocument(
-            activity=activity,
-            original_name=original,
-            content_type=content_type,
-            size=upload.size,
-            uploaded_by=uploaded_by,
-        )
-        # The stored name is generated; its suffix follows the content, not the member's file name.
-        suffix = dict(SIGNATURES.values())[content_type]
-        document.file.save(f"document{suffix}", upload, save=False)
-        try:
-            document.save()
-        except Exception:
-            document.file.delete(save=False)
-            raise
-    return document
-
-
-# --- Attestation -------------------------------------------------------------------------------------
-
-
-def attestation_statement(cycle: Cycle, signed_on: datetime.date) -> str:
-    """What the member signs: points earned from the cycle's start up to the day of signing."""
-    credential = cycle.certification.credential
-    return ATTESTATION_STATEMENT.format(
-        points=format_points(credential.ccp_points_required, decimals="significant"),
-        credential=credential.code,
-        start=format_date(cycle.start_on),
-        end=format_date(min(signed_on, cycle.end_on)),
-    )
-
-
-ATTESTATION_STATEMENT = (
-    "I attest that I earned at least {points} CCP points of qualifying continuing education for my "
-    "{credential} certification between {start} and {end}, that each activity meets at least one of the "
-    "qualifying criteria, and that I will provide proof if my cycle is selected for audit."
-)
-
-
-def _normalized(name: str) -> str:
-    return " ".join(name.split()).casefold()
-
-
-def cycle_attest(*, cycle: Cycle, signed_name: str, today: datetime.date, user: User) -> Attestation:
-    """The member signs that the required points were earned in the open cycle (subject to audit)."""
-    member = cycle.certification.member
-    with transaction.atomic():
-        cycle = (
-            Cycle.objects.select_for_update(of=("self",))
-            .select_related("certification__credential")
-            .get(pk=cycle.pk)
-        )
-        if not cycle.certification.is_renewing:
-            raise ValidationError("This certification is not active: its cycle can no longer be attested.")
-        if not cycle.is_open or cycle.under_audit or cycle.end_on < today:
-            raise ValidationError(
-                "Only an open cycle that has not ended and is not under audit can be attested."
-            )
-        if Attestation.objects.filter(cycle=cycle).exists():
-            raise ValidationError("This cycle is already attested.")
-        if _normalized(signed_name) not in {
-            _normalized(member.full_name),
-            _normalized(f"{member.first_name} {member.last_name}"),
-        }:
-            raise ValidationError(
-                {"signed_name": f"Type your full legal name as on your certification: {member.full_name}."}
-            )
-        attestation = Attestation.objects.create(
-            cycle=cycle,
-            signed_name=" ".join(signed_name.split()),
-            statement=attestation_statement(cycle, today),
-            signed_on=today,
-            signed_at=clock.now(),
-            signed_by=user,
-        )
-        certification_report_compliance(certification=cycle.certification, today=today, actor=user)
-    return attestation

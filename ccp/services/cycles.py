@@ -121,16 +121,6 @@ def _locked_open_cycles(ids: list[int]) -> list[Cycle]:
     )
 
 
-def _touches(activity: Activity, window: rules.Window) -> bool:
-    """Whether the activity's dates touch the window (as `selectors.activities_overlapping`)."""
-    if activity.completed_on is not None:
-        return window.contains(activity.completed_on)
-    assert activity.period_start is not None
-    return activity.period_start <= window.end and (
-        activity.period_end is None or activity.period_end >= window.start
-    )
-
-
 def cycles_compliance(
     cycles: list[Cycle], *, today: datetime.date, categories: list[rules.CategoryRule]
 ) -> dict[int, rules.ComplianceResult]:
@@ -138,12 +128,10 @@ def cycles_compliance(
     activities whose dates touch any of their windows; each cycle is evaluated on those touching its own."""
     if not cycles:
         return {}
-    start, end = min(cycle.start_on for cycle in cycles), max(cycle.end_on for cycle in cycles)
-    dated = Q(completed_on__gte=start, completed_on__lte=end)
-    period = Q(period_start__lte=end) & (Q(period_end__isnull=True) | Q(period_end__gte=start))
+    span = rules.Window(min(cycle.start_on for cycle in cycles), max(cycle.end_on for cycle in cycles))
     activities: dict[int, list[Activity]] = defaultdict(list)
     claims = Activity.objects.filter(
-        dated | period, certification_id__in={c.certification_id for c in cycles}
+        selectors.touching(span), certification_id__in={c.certification_id for c in cycles}
     )
     for activity in claims.order_by("pk"):
         activities[activity.certification_id].append(activity)
@@ -153,7 +141,11 @@ def cycles_compliance(
             today=today,
             required=cycle.certification.credential.ccp_points_required,
             rules=categories,
-            activities=[a.facts() for a in activities[cycle.certification_id] if _touches(a, cycle.window)],
+            activities=[
+                a.facts()
+                for a in activities[cycle.certification_id]
+                if cycle.window.touches(a.first_day, a.last_day)
+            ],
         )
         for cycle in cycles
     }

@@ -1,5 +1,5 @@
 """The body's own online CE, recorded automatically (DOMAIN.md "CCP points"): completions posted by its
-learning platform (ccp.api) or imported from a CSV file (`import_online_completions`).
+learning platform (ccp.api) or imported from a CSV file (ccp.services.online_import).
 
 A completion is identified by its course id and completion date (the activity's external id), per
 certification: posting or importing it again records nothing new, also when two requests race (the
@@ -9,7 +9,6 @@ last word).
 
 import datetime
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -19,7 +18,6 @@ from django.db import IntegrityError, transaction
 from ccp.models import Activity, ActivityCategory, Cycle
 from ccp.services.activities import activity_record
 from ccp.services.cycles import cycle_open_current
-from core.csv_import import csv_import_all_or_nothing
 from core.formatting import format_date
 from members.models import Certification, Member
 
@@ -28,7 +26,6 @@ CATEGORY_CODE = "professional-education"
 MAX_COURSE_ID_LENGTH = 100
 MAX_TITLE_LENGTH = 200
 MAX_CONTACT_HOURS = Decimal("999999.99")  # what the quantity column holds
-CSV_COLUMNS = ("member_number", "course_id", "title", "completed_on", "contact_hours")
 
 
 class OnlineCompletionError(Exception):
@@ -262,46 +259,3 @@ def online_completion_record(
         if recorded:
             return recorded
     raise _not_recorded(completed_on, member_number, certifications, cycles)
-
-
-# --- CSV import ----------------------------------------------------------------------------------------
-
-
-@dataclass
-class OnlineImportReport:
-    """Rows as "member_number course_id completed_on": recorded now, or found already recorded."""
-
-    recorded: list[str] = field(default_factory=list)
-    already_recorded: list[str] = field(default_factory=list)
-    activities_created: int = 0
-
-    def __str__(self):
-        return (
-            f"Recorded {len(self.recorded)} completion(s) as {self.activities_created} activity(ies); "
-            f"{len(self.already_recorded)} already recorded."
-        )
-
-
-def _import_row(row: dict, *, today: datetime.date, report: OnlineImportReport) -> None:
-    values = completion_values(row)
-    activities = online_completion_record(**values, today=today)
-    created = sum(1 for activity in activities if activity.created)
-    label = f"{values['member_number']} {values['course_id']} {values['completed_on']}"
-    (report.recorded if created else report.already_recorded).append(label)
-    report.activities_created += created
-
-
-def online_completions_import_csv(*, text: str, today: datetime.date) -> OnlineImportReport:
-    """Import every row or none: header member_number,course_id,title,completed_on,contact_hours and
-    optionally credential. Bad rows are reported with their line numbers (ImportFailed) and nothing is
-    recorded; rows recorded before (by the API or an earlier import) are counted, not errors."""
-    report = OnlineImportReport()
-
-    def import_row(row: dict) -> None:
-        try:
-            _import_row(row, today=today, report=report)
-        except OnlineCompletionError as error:
-            raise ValidationError(error.message) from None
-
-    csv_import_all_or_nothing(text=text, required_columns=CSV_COLUMNS, import_row=import_row)
-    return report

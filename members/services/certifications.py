@@ -140,7 +140,10 @@ def certification_create(
     actor: User | None = None,
     source: str,
 ) -> Certification:
-    """A new certification: the fee year containing the certified-on date is covered by the exam fee."""
+    """A new certification: the fee year containing the certified-on date is covered by the exam fee.
+
+    Start certifications through `ccp.services.certification_enrol`, which calls this and opens the CCP
+    cycle in the same transaction (this app knows nothing of cycles; pages never open a missing one)."""
     if certified_on > today:
         raise ValidationError(f"The certification date {certified_on} is in the future.")
     if Certification.objects.filter(member=member, credential=credential).exists():
@@ -217,7 +220,10 @@ def certification_record_audit_failure(
 def certification_reinstate(
     *, certification: Certification, reinstated_on: datetime.date, actor: User | None, source: str
 ) -> Certification:
-    """Recertification reinstates: a new anchor date, its fee year covered, earlier failures cleared."""
+    """Recertification reinstates: a new anchor date, its fee year covered, earlier failures cleared.
+
+    Reinstate through `ccp.services.certification_reenrol`, which calls this and opens the new anchor's
+    first CCP cycle in the same transaction."""
     if reinstated_on < certification.certified_on:
         raise ValidationError("A certification cannot be reinstated before it was first awarded.")
     return _record(

@@ -18,7 +18,7 @@ from django.db.models import Max, Q
 
 from core import clock
 from core.pdf import render_pdf
-from members.models import MAILING_ADDRESS_FIELDS, MailBatch, MailBatchPart, Notice, User
+from members.models import MAILING_ADDRESS_FIELDS, MailBatch, MailBatchPart, MailBatchRun, Notice, User
 
 NO_ADDRESS = "No usable mailing address (street, city and ZIP or postal code are needed)."
 WINDOW_LINE_CHARS = 48  # what one line of the envelope window holds without wrapping (10.5 pt, 4 in)
@@ -167,8 +167,10 @@ def batch_letters(batch: MailBatch):
     return batch.letters.filter(state=Notice.State.SENT).select_related("member").order_by("batch_sequence")
 
 
-def _restore_missing_files(batch: MailBatch) -> None:
-    """A rerun rebuilds any part whose file is gone from the letters stored with it (same pages)."""
+def _restore_missing_files(batch: MailBatch) -> int:
+    """A rerun rebuilds any part whose file is gone from the letters stored with it (same pages); returns
+    how many it rebuilt."""
+    restored = 0
     for part in batch.parts.all():
         if default_storage.exists(part.pdf):
             continue
@@ -181,6 +183,8 @@ def _restore_missing_files(batch: MailBatch) -> None:
         part.pdf = _save(_part_path(batch, part.number), content)
         part.pdf_bytes = len(content)
         part.save(update_fields=["pdf", "pdf_bytes"])
+        restored += 1
+    return restored
 
 
 def _cell(value) -> str:
@@ -218,19 +222,32 @@ def mail_batch_build(
 
     `built_by` is the staff member building it by hand (None: the nightly job). It is kept on the batch
     when this call starts it, as its cutoff is: finishing or restoring a batch later does not change who
-    built it."""
+    built it. Every call, by whoever, is one row of the batch's runs: who, when and what it did."""
     part_size = part_size or settings.MAIL_BATCH_PART_SIZE
-    batch, _ = MailBatch.objects.get_or_create(
+    batch, started = MailBatch.objects.get_or_create(
         day=day, defaults={"cutoff": clock.now(), "built_by": built_by}
     )
-    if batch.completed_at is None:  # a finished batch may be printed already: it only gets its files back
+    finished_before = batch.completed_at is not None
+    if not finished_before:  # a finished batch may be printed already: it only gets its files back
         _list_exceptions(batch)
         while _build_next_part(batch, part_size):
             pass
-    _restore_missing_files(batch)
+    restored = _restore_missing_files(batch)
     with transaction.atomic():
         batch = MailBatch.objects.select_for_update().get(pk=batch.pk)
         batch.manifest = _save(f"mail-batches/{day:%Y-%m-%d}/manifest.csv", _manifest(batch))
         batch.completed_at = clock.now()
         batch.save(update_fields=["manifest", "completed_at"])
+        outcome = _run_outcome(batch, started=started, finished_before=finished_before, restored=restored)
+        MailBatchRun.objects.create(batch=batch, run_by=built_by, run_at=clock.now(), outcome=outcome)
     return batch
+
+
+def _run_outcome(batch: MailBatch, *, started: bool, finished_before: bool, restored: int) -> str:
+    letters = f"{batch.letter_count} letter(s) in {batch.parts.count()} file(s)"
+    if started:
+        return f"Built: {letters}, {batch.exception_count} exception(s)"
+    if not finished_before:
+        return f"Finished an interrupted build: {letters}"
+    missing = f"{restored} missing file(s) restored" if restored else "no file was missing"
+    return f"Already built: files checked, {missing}"

@@ -1,5 +1,6 @@
-"""Invoice services (billing/services/invoices.py): the daily issue job, state moves with their history,
-paid-through and status following at once, receipts, reminders withdrawn on settlement, recertification fees.
+"""Invoice services (billing/services/invoices.py and issuing.py): the daily issue job, state moves with
+their history, paid-through and status following at once, receipts, reminders withdrawn on settlement,
+recertification fees.
 
 Default certification: RMA, certified 2019-05-14 (fee years May 1 .. Apr 30, due May 31, issued Apr 1).
 """

@@ -19,7 +19,7 @@ from pypdf import PdfReader
 from billing import services
 from billing.models import CardPaymentIntent, Invoice, InvoiceEvent, Payment
 from members import services as member_services
-from members.models import MailBatch, MailBatchPart, Notice
+from members.models import MailBatch, MailBatchPart, MailBatchRun, Notice
 from members.rules import Status
 from members.services.mail_batch import NO_ADDRESS, mail_batch_build
 from tests.factories import MemberFactory, make_certification, make_staff
@@ -277,6 +277,46 @@ def test_the_invoice_page_makes_a_fixed_number_of_queries_with_30_events_and_30_
     assert text.count("Note no. ") == 30
     assert all(text.count(f"{user.email} (test)") == 10 for user in staff)
     assert text.count(" canceled ") == 30
+
+
+PDF_QUERIES = 9  # absolute, measured with 31 history rows (3 of them prefetch the history and card
+# attempts the PDFs do not show: the staff invoice selector is shared with the invoice page)
+
+
+@pytest.mark.parametrize(
+    ("route", "line"),
+    [("invoice_pdf", "Status Paid on April 10, 2026"), ("receipt_pdf", "Paid by Check (check no. 1001)")],
+)
+def test_the_staff_pdfs_make_a_fixed_number_of_queries_with_31_history_rows(
+    client, clerk, route, line, django_assert_num_queries
+):
+    # Given an invoice paid by check with 30 more history rows by three staff members
+    invoice = issue_invoice(MemberFactory(first_name="Ann", last_name="Lee"))
+    services.invoice_record_check(
+        invoice=invoice, check_number="1001", received_on=TODAY, today=TODAY, actor=clerk
+    )
+    staff = [make_staff("Billing staff", email=f"staff{n}@staff.example.org") for n in range(3)]
+    InvoiceEvent.objects.bulk_create(
+        InvoiceEvent(
+            invoice=invoice,
+            from_state="paid",
+            to_state="paid",
+            reason=f"Note no. {number}",
+            effective_on=TODAY,
+            actor=staff[number % 3],
+            source="test",
+            at=datetime.datetime(2026, 4, 10, 16, number, tzinfo=datetime.UTC),
+        )
+        for number in range(30)
+    )
+    client.get(invoice_url(invoice, route))  # warm-up: session and permission caches
+
+    with django_assert_num_queries(PDF_QUERIES):
+        response = client.get(invoice_url(invoice, route))
+
+    lines = pdf_lines(body(response))
+    assert f"Invoice {invoice.number}" in lines
+    assert line in lines
 
 
 def test_an_unknown_invoice_is_not_found(client, clerk):
@@ -574,10 +614,18 @@ def test_the_list_and_the_batch_page_say_who_built_each_batch(client, clerk):
     assert re.search(r"2026-04-10 0 0 2026-04-10 10:0\d Built by Pat Doe at 2026-04-10 10:00", listed)
     assert re.search(r"2026-04-09 0 0 2026-04-10 10:0\d Built by the nightly job", listed)
     assert "Mail batch of April 9, 2026 Built by the nightly job." in yesterday
+    # and each build of it is listed with who ran it and what it did
+    assert (
+        "Builds 2026-04-10 10:00 · the nightly job · Built: 0 letter(s) in 0 file(s), 0 exception(s) "
+        "2026-04-10 10:00 · Pat Doe · Already built: files checked, no file was missing"
+    ) in yesterday
+    assert [(run.run_by, run.outcome) for run in MailBatchRun.objects.filter(batch__day=TODAY)] == [
+        (clerk, "Built: 0 letter(s) in 0 file(s), 0 exception(s)")
+    ]
 
 
 MAIL_BATCHES_QUERIES = 7  # absolute, measured with 40 batches (a full page of 40 rows)
-MAIL_BATCH_QUERIES = 7  # absolute, measured with 30 print files and 30 exceptions
+MAIL_BATCH_QUERIES = 8  # absolute, measured with 30 print files, 30 exceptions and 30 builds
 
 
 def test_the_batch_list_makes_a_fixed_number_of_queries_with_40_batches(
@@ -628,6 +676,15 @@ def test_the_batch_page_makes_a_fixed_number_of_queries_with_30_parts_and_30_exc
         MailBatchPart(batch=batch, number=n + 1, first_sequence=10 * n + 1, letter_count=10, pdf=f"p{n}.pdf")
         for n in range(30)
     )
+    MailBatchRun.objects.bulk_create(
+        MailBatchRun(
+            batch=batch,
+            run_by=clerk if n % 2 else None,
+            run_at=datetime.datetime(2026, 4, 10, 15, n, tzinfo=datetime.UTC),
+            outcome="Already built: files checked, no file was missing",
+        )
+        for n in range(30)
+    )
     url = reverse("billing_staff:mail_batch", args=["2026-04-10"])
     client.get(url)  # warm-up: session and permission caches
 
@@ -638,6 +695,7 @@ def test_the_batch_page_makes_a_fixed_number_of_queries_with_30_parts_and_30_exc
     assert "Built by Pat Doe at 2026-04-10 10:00." in text
     assert text.count(" letters) ") == 30  # one row per print file
     assert text.count(NO_ADDRESS) == 30
+    assert text.count("· Pat Doe · Already built") == 15 and text.count("· the nightly job · Already") == 15
 
 
 def test_the_batch_list_shows_days_newest_first_50_a_page(client, clerk):

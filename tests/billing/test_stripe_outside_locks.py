@@ -7,13 +7,20 @@ transaction open (and with it its row locks); every request the real SDK sends t
 with that flag. The money paths are the real ones, through the pages and the webhook.
 """
 
+import contextlib
+import datetime
+from unittest import mock
+
 import pytest
 import stripe
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
 
 from billing import services
-from billing.models import Invoice, Payment
+from billing.models import CardPaymentIntent, Invoice, Payment
+from billing.services.refunds import REFUND_CLAIM_TIMEOUT
+from core import clock
 from tests.billing import conftest as billing_conftest
 from tests.billing.conftest import (
     invoice_due_this_month,
@@ -136,24 +143,117 @@ def test_a_refund_claimed_by_a_click_in_progress_is_not_made_twice(invoice):
     refund made by the crashed attempt is reused."""
     intent = services.card_pay_in_test_mode(invoice=invoice, card="success", today=invoice.issued_on)
     staff = make_staff("Billing staff")
-    payment = Payment.objects.get(invoice=invoice)
-    payment.stripe_refund_id = "claimed at 2999-01-01T00:00:00+00:00"  # still fresh
-    payment.save(update_fields=["stripe_refund_id"])
+    other_click = clock.now() - datetime.timedelta(minutes=1)
+    Payment.objects.filter(invoice=invoice).update(refund_claimed_at=other_click)
 
-    with pytest.raises(Exception, match="already under way"):
+    with pytest.raises(ValidationError, match="A refund of this payment is already under way."):
         services.invoice_refund(invoice=invoice, reason="twice", today=invoice.issued_on, actor=staff)
     assert localstripe_refunds(intent.stripe_id) == []
+    payment = Payment.objects.get(invoice=invoice)
+    assert (payment.refund_claimed_at, payment.stripe_refund_id) == (other_click, "")
+    assert payment.refunded_on is None
 
     made = billing_conftest.stripe_gateway.client().v1.refunds.create(
         params={"payment_intent": intent.stripe_id}
     )
-    Payment.objects.filter(pk=payment.pk).update(stripe_refund_id="claimed at 2000-01-01T00:00:00+00:00")
+    crashed = clock.now() - REFUND_CLAIM_TIMEOUT - datetime.timedelta(seconds=1)
+    Payment.objects.filter(pk=payment.pk).update(refund_claimed_at=crashed)
 
     services.invoice_refund(invoice=invoice, reason="twice", today=invoice.issued_on, actor=staff)
 
     payment.refresh_from_db()
-    assert payment.stripe_refund_id == made.id
+    assert (payment.stripe_refund_id, payment.refunded_on, payment.refund_claimed_at) == (
+        made.id,
+        invoice.issued_on,
+        None,
+    )
+    assert Invoice.objects.get(pk=invoice.pk).state == Invoice.State.REFUNDED
     assert [refund.id for refund in localstripe_refunds(intent.stripe_id)] == [made.id]
+
+
+def test_a_failed_stripe_refund_releases_the_claim_and_a_retry_refunds_once(invoice, settings):
+    """Given Stripe not answering, when staff refund, then the refund fails, nothing is recorded and the claim
+    is released; the next click (Stripe back) refunds at once, once."""
+    intent = services.card_pay_in_test_mode(invoice=invoice, card="success", today=invoice.issued_on)
+    staff = make_staff("Billing staff")
+
+    with stripe_not_answering(), pytest.raises(stripe.APIConnectionError):
+        services.invoice_refund(invoice=invoice, reason="twice", today=invoice.issued_on, actor=staff)
+    payment = Payment.objects.get(invoice=invoice)
+    assert (payment.refund_claimed_at, payment.stripe_refund_id, payment.refunded_on) == (None, "", None)
+    assert Invoice.objects.get(pk=invoice.pk).state == Invoice.State.PAID
+
+    services.invoice_refund(invoice=invoice, reason="twice", today=invoice.issued_on, actor=staff)
+
+    payment.refresh_from_db()
+    assert [refund.id for refund in localstripe_refunds(intent.stripe_id)] == [payment.stripe_refund_id]
+    assert payment.refund_claimed_at is None
+
+
+def test_money_being_returned_by_another_read_is_not_returned_twice(voided_after_payment):
+    """Given money for a voided invoice that another read is returning (a fresh claim on the intent), when
+    the webhook reads it too, then no refund is made; once that claim is stale (a crash), the daily check
+    takes it over and returns the money once."""
+    intent, invoice = voided_after_payment
+    other_read = clock.now() - datetime.timedelta(minutes=1)
+    CardPaymentIntent.objects.filter(pk=intent.pk).update(refund_claimed_at=other_read)
+
+    services.payment_intent_sync(stripe_id=intent.stripe_id, today=invoice.issued_on, source="test")
+
+    assert localstripe_refunds(intent.stripe_id) == []
+    assert CardPaymentIntent.objects.get(pk=intent.pk).refund_claimed_at == other_read
+
+    crashed = clock.now() - REFUND_CLAIM_TIMEOUT - datetime.timedelta(seconds=1)
+    CardPaymentIntent.objects.filter(pk=intent.pk).update(refund_claimed_at=crashed)
+    services.payment_intents_reconcile(today=invoice.issued_on)
+
+    stored = CardPaymentIntent.objects.get(pk=intent.pk)
+    assert (stored.status, stored.refund_claimed_at) == ("succeeded", None)
+    assert stored.last_error == "Refunded: the invoice was void when the payment arrived."
+    assert len(localstripe_refunds(intent.stripe_id)) == 1
+
+
+def test_money_for_a_voided_invoice_whose_refund_failed_goes_back_on_the_daily_check(voided_after_payment):
+    """Given Stripe not answering while money for a voided invoice goes back, then the claim is released and
+    the intent is not stored as succeeded, so the daily check returns the money once Stripe answers."""
+    intent, invoice = voided_after_payment
+
+    with stripe_not_answering(), pytest.raises(stripe.APIConnectionError):
+        services.payment_intent_sync(stripe_id=intent.stripe_id, today=invoice.issued_on, source="test")
+    # The read before the refund was made while Stripe answered: only the refund failed.
+    stored = CardPaymentIntent.objects.get(pk=intent.pk)
+    assert (stored.status != "succeeded", stored.refund_claimed_at) == (True, None)
+
+    services.payment_intents_reconcile(today=invoice.issued_on)
+
+    stored.refresh_from_db()
+    assert (stored.status, stored.refund_claimed_at) == ("succeeded", None)
+    assert len(localstripe_refunds(intent.stripe_id)) == 1
+
+
+@pytest.fixture
+def voided_after_payment(invoice):
+    """The member paid from a pay page left open while staff voided the invoice: the money must go back."""
+    intent = services.payment_intent_for(invoice=invoice)
+    pay_at_stripe(intent.stripe_id)
+    services.invoice_void(
+        invoice=invoice, reason="issued in error", today=invoice.issued_on, actor=None, source="test"
+    )
+    return intent, invoice
+
+
+@contextlib.contextmanager
+def stripe_not_answering():
+    """Refund requests fail as when Stripe does not answer (reads still reach localstripe)."""
+    send = stripe._api_requestor._APIRequestor.request_raw
+
+    def failing(self, method, url, *args, **kwargs):
+        if url.startswith("/v1/refunds"):
+            raise stripe.APIConnectionError("Stripe did not answer (test).")
+        return send(self, method, url, *args, **kwargs)
+
+    with mock.patch.object(stripe._api_requestor._APIRequestor, "request_raw", failing):
+        yield
 
 
 def localstripe_refunds(payment_intent_id: str) -> list:

@@ -11,7 +11,7 @@ from django.utils.dateformat import format as date_format
 from pypdf import PdfReader
 
 from billing import services
-from billing.models import CardPaymentIntent, Invoice, StripeCustomer
+from billing.models import CardPaymentIntent, Invoice, InvoiceEvent, StripeCustomer
 from tests.billing.conftest import FIXED_ISSUE_DAY, FIXED_PAY_DAY, _free_port, fixed_invoice
 from tests.factories import MemberFactory, make_certification, make_staff
 
@@ -341,9 +341,32 @@ def _member_with_invoices(count: int, *, paid: int):
     return member
 
 
+def _add_history(invoice: Invoice, count: int = 30) -> None:
+    """`count` more history rows ("Note no. N"), as invoice_move writes them: the budgets are about reading
+    many rows, not about how they came to be. They follow the invoice's latest row, in its present state."""
+    invoice.refresh_from_db()
+    latest = invoice.events.latest("at").at
+    InvoiceEvent.objects.bulk_create(
+        InvoiceEvent(
+            invoice=invoice,
+            from_state=invoice.state,
+            to_state=invoice.state,
+            reason=f"Note no. {number}",
+            effective_on=FIXED_PAY_DAY,
+            source="test",
+            at=latest + datetime.timedelta(minutes=number + 1),
+        )
+        for number in range(count)
+    )
+
+
 # Absolute budgets, measured with many rows: a query that grows with the rows fails them.
 INVOICES_PAGE_QUERIES = 5
-INVOICE_PAGE_QUERIES = 5
+INVOICE_PAGE_QUERIES = 5  # with 32 history rows
+INVOICE_PDF_QUERIES = 4  # with 31 history rows
+RECEIPT_PDF_QUERIES = 4  # with 32 history rows
+PAY_PAGE_QUERIES = 9  # with 31 history rows and 30 cancelled card attempts (a savepoint and its release
+# among them: the invoice is locked while its live intent is looked up)
 
 
 def test_the_invoices_page_makes_a_fixed_number_of_queries_with_50_invoices_and_20_payments(
@@ -362,14 +385,78 @@ def test_the_invoices_page_makes_a_fixed_number_of_queries_with_50_invoices_and_
     assert text.count("Check (check no. ") == 20  # the payment history
 
 
-def test_the_invoice_page_makes_a_fixed_number_of_queries(
+def test_the_invoice_page_makes_a_fixed_number_of_queries_with_32_history_rows(
     signed_in, two_fee_years, django_assert_num_queries
 ):
+    # Given a paid invoice (issued, paid by check) with 30 more history rows
     _, paid_invoice = two_fee_years
+    _add_history(paid_invoice)
     url = reverse("billing:invoice", args=[paid_invoice.number])
     signed_in.get(url)  # warms the per-process caches
 
     with django_assert_num_queries(INVOICE_PAGE_QUERIES):
         response = signed_in.get(url)
 
-    assert "Apr 10, 2026: Paid: Check payment check no. 1001" in _text(response)
+    text = _text(response)
+    assert "Apr 10, 2026: Paid: Check payment check no. 1001" in text
+    assert text.count("Apr 10, 2026: Paid: Note no. ") == 30
+
+
+def test_the_invoice_pdf_makes_a_fixed_number_of_queries_with_31_history_rows(
+    signed_in, invoice, django_assert_num_queries
+):
+    _add_history(invoice)
+    url = reverse("billing:invoice_pdf", args=[invoice.number])
+    signed_in.get(url)  # warms the per-process caches
+
+    with django_assert_num_queries(INVOICE_PDF_QUERIES):
+        response = signed_in.get(url)
+
+    lines = _pdf_text(response).splitlines()
+    assert f"Invoice {invoice.number}" in lines
+    assert "Amount due $50.00" in lines
+
+
+def test_the_receipt_pdf_makes_a_fixed_number_of_queries_with_32_history_rows(
+    signed_in, invoice, django_assert_num_queries
+):
+    payment = _record_check(invoice)
+    _add_history(invoice)
+    url = reverse("billing:receipt_pdf", args=[invoice.number])
+    signed_in.get(url)  # warms the per-process caches
+
+    with django_assert_num_queries(RECEIPT_PDF_QUERIES):
+        response = signed_in.get(url)
+
+    lines = _pdf_text(response).splitlines()
+    assert f"Receipt {payment.receipt_number}" in lines
+    assert "Paid by Check (check no. 1001)" in lines
+
+
+def test_the_pay_page_makes_a_fixed_number_of_queries_with_31_history_rows_and_30_card_attempts(
+    signed_in, invoice, localstripe, django_assert_num_queries
+):
+    # Given an open invoice with 30 more history rows and 30 earlier card attempts, cancelled (rows as the
+    # webhook writes them)
+    _add_history(invoice)
+    CardPaymentIntent.objects.bulk_create(
+        CardPaymentIntent(
+            invoice=invoice,
+            stripe_id=f"pi_old_{number:03d}",
+            client_secret=f"pi_old_{number:03d}_secret",
+            amount_cents=5000,
+            status="canceled",
+        )
+        for number in range(30)
+    )
+    url = reverse("billing:pay", args=[invoice.number])
+    signed_in.get(url)  # warms the per-process caches; makes the Stripe customer and the live intent
+
+    with django_assert_num_queries(PAY_PAGE_QUERIES):
+        response = signed_in.get(url)
+
+    assert response.status_code == 200
+    text = _text(response)
+    assert "Pay $50.00" in text
+    assert "Visa, succeeds (4242)" in text
+    assert CardPaymentIntent.objects.filter(invoice=invoice).exclude(status="canceled").count() == 1

@@ -8,7 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from ccp.models import Activity
-from ccp.services.online import OnlineCompletionError, online_completion_record, online_completions_import_csv
+from ccp.services.online import OnlineCompletionError, online_completion_record
+from ccp.services.online_import import online_completions_import_csv
 from core.csv_import import ImportFailed
 from tests.factories import MemberFactory, make_certification
 

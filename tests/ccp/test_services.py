@@ -809,7 +809,7 @@ def test_a_period_is_described_by_its_dates_in_the_history(today):
     assert history(certification) == [
         (
             role.pk,
-            "Chapter secretary (June 1, 2025 to ongoing)",
+            "Chapter secretary (since June 1, 2025, ongoing)",
             "changed",
             "period_end",
             "",

@@ -25,7 +25,7 @@ from pypdf import PdfReader
 import billing.services
 from amtportal.jobs import DAILY_JOBS
 from billing.models import Invoice
-from billing.services import invoices as invoice_services
+from billing.services import issuing as invoice_services
 from billing.services import notices as notice_services
 from members.models import Certification, MailBatch, MailBatchPart, Notice
 from members.services import mail_batch as mail_batch_service

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 
 from billing import services as billing
 from members.models import MailBatch, Notice
-from members.services import member_update_profile
+from members.services import mail_batch, member_update_profile
 from members.services.mail_batch import MANIFEST_COLUMNS, NO_ADDRESS, TOO_LONG, mail_batch_build
 from tests.factories import MemberFactory, make_certification, make_staff
 
@@ -206,6 +206,40 @@ def test_a_deleted_print_file_is_rebuilt_by_a_rerun(clock):
     assert len(reader.pages) == second.letter_count == 2
     assert [page.extract_text() for page in reader.pages] == before
     assert batch.letter_count == 5 and batch.parts.count() == 2
+    assert [(run.run_at.hour, run.run_by, run.outcome) for run in batch.runs.all()] == [
+        (15, None, "Built: 5 letter(s) in 2 file(s), 0 exception(s)"),
+        (16, None, "Already built: files checked, 1 missing file(s) restored"),
+    ]
+
+
+def test_a_build_killed_half_way_is_finished_by_the_next_one(clock, monkeypatch):
+    # Given a build that dies after its first print file (three letters of five)
+    clock(DAY, 14)
+    members_with_letters(5)
+    clock(DAY, 15)
+    real_build_next_part, calls = mail_batch._build_next_part, []
+
+    def dies_after_one_part(batch, part_size):
+        calls.append(part_size)
+        if len(calls) > 1:
+            raise KeyboardInterrupt("killed")
+        return real_build_next_part(batch, part_size)
+
+    monkeypatch.setattr(mail_batch, "_build_next_part", dies_after_one_part)
+    with pytest.raises(KeyboardInterrupt):
+        mail_batch_build(day=DAY, part_size=3)
+    monkeypatch.setattr(mail_batch, "_build_next_part", real_build_next_part)
+
+    # When a clerk builds it again
+    clerk = make_staff("Billing staff")
+    clock(DAY, 16)
+    batch = mail_batch_build(day=DAY, part_size=3, built_by=clerk)
+
+    # Then it holds all five letters, still the nightly job's batch, with the clerk's run saying so
+    assert (batch.letter_count, batch.parts.count(), batch.built_by) == (5, 2, None)
+    assert [(run.run_by, run.outcome) for run in batch.runs.all()] == [
+        (clerk, "Finished an interrupted build: 5 letter(s) in 2 file(s)")
+    ]
 
 
 def test_a_letter_written_after_the_cutoff_goes_to_the_next_days_batch(clock):

@@ -351,6 +351,8 @@ def test_a_new_login_e_mail_made_primary_appears_in_the_profile_history(client):
 
 PROFILE_QUERIES = 4
 CERTIFICATION_PAGE_QUERIES = 5
+LOOKUP_QUERIES = 1  # anonymous: the holder's certifications with their member and credential, in one
+VERIFICATION_LINK_QUERIES = 1
 
 
 def test_the_profile_makes_a_fixed_number_of_queries_with_40_history_rows(
@@ -402,3 +404,43 @@ def test_the_certification_page_makes_a_fixed_number_of_queries_with_30_status_c
         response = client.get(url)
 
     assert page_text(response).count("Change no. ") == 30
+
+
+@pytest.fixture
+def holder_of_every_credential(today):
+    """Ann Lee-Smith, certified in each of the 10 credentials in May 2025: 10 certifications, all Active."""
+    from members.models import Credential
+
+    member = MemberFactory(first_name="Ann", last_name="Lee-Smith")
+    for credential in Credential.objects.order_by("code"):
+        make_certification(member, code=credential.code, certified_on=datetime.date(2025, 5, 14))
+    assert member.certifications.count() == 10
+    return member
+
+
+def test_the_status_lookup_makes_a_fixed_number_of_queries_with_10_certifications(
+    client, holder_of_every_credential, django_assert_num_queries
+):
+    member = holder_of_every_credential
+    lookup(client, member.member_number, "Lee-Smith")  # warms the per-process caches
+
+    with django_assert_num_queries(LOOKUP_QUERIES):
+        response = lookup(client, member.member_number, "Lee-Smith")
+
+    text = page_text(response)
+    assert text.count("Status Active Active through May 31, 2026") == 10
+    assert "Medical Laboratory Technician (MLT) Status Active" in text
+
+
+def test_the_verification_link_makes_a_fixed_number_of_queries_for_a_holder_of_10_certifications(
+    client, holder_of_every_credential, django_assert_num_queries
+):
+    certification = holder_of_every_credential.certifications.get(credential__code="MLT")
+    client.get(certification.get_verification_url())  # warms the per-process caches
+
+    with django_assert_num_queries(VERIFICATION_LINK_QUERIES):
+        response = client.get(certification.get_verification_url())
+
+    text = page_text(response)
+    assert "Ann Lee-Smith Credential Medical Laboratory Technician (MLT) Status Active" in text
+    assert "Registered Medical Assistant" not in text

@@ -1,4 +1,5 @@
 from ccp.services import members_import_csv
+from ccp.services.enrolment import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from core.csv_import import CsvImportCommand
 
 
@@ -9,8 +10,8 @@ class Command(CsvImportCommand):
     )
     import_csv = staticmethod(members_import_csv)
     columns_help = (
-        "CSV file with the header member_number,first_name,last_name,email,credential,certified_on and "
-        "optionally middle_name,phone,address_line1,address_line2,city,state,postal_code,country"
+        f"CSV file with the header {','.join(REQUIRED_COLUMNS)} (certified_on as YYYY-MM-DD) and "
+        f"optionally {','.join(OPTIONAL_COLUMNS)}"
     )
 
     def summary(self, report) -> str:

@@ -1,4 +1,4 @@
-from ccp.services.online import online_completions_import_csv
+from ccp.services.online_import import online_completions_import_csv
 from core.csv_import import CsvImportCommand
 
 

@@ -1,160 +1,18 @@
+"""Activities (claims of CE, the cycle they count for follows from their dates), their supporting
+documents (stored under generated names) and the history of their changes and removals."""
+
 import uuid
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import PurePath
 
 from django.conf import settings
-from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
 from ccp import rules
+from ccp.models.categories import ActivityCategory
 from core.history import FieldChange
-from core.policy import SingletonPolicy
-
-
-class ActivityCategory(models.Model):
-    """A kind of CE activity and its point rule, as data staff can change (DOMAIN.md "Categories").
-
-    A change applies to open cycles only: closed cycles keep the result stored when they closed. A dated
-    rule ("accepted through") that changes later is a new row, not new code.
-    """
-
-    code = models.SlugField(max_length=40, unique=True)
-    name = models.CharField(max_length=100)
-    description = models.CharField(max_length=300, blank=True)
-    unit = models.CharField(max_length=50, help_text="Singular, e.g. “contact hour”.")
-    unit_plural = models.CharField(max_length=50)
-    points_per_unit = models.DecimalField(max_digits=6, decimal_places=2)
-    cap_per_cycle = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
-    accepted_through = models.DateField(
-        null=True, blank=True, help_text="Activities after this date are refused (dated rule)."
-    )
-    is_period = models.BooleanField(
-        default=False, help_text="Entered as a period (start, end or ongoing); units are days / 365."
-    )
-    allows_quarter_hours = models.BooleanField(
-        default=False, help_text="Quantities may be entered as quarter credit hours (x 2/3)."
-    )
-    sort_order = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["sort_order", "name"]
-        verbose_name_plural = "activity categories"
-        constraints = [
-            models.CheckConstraint(condition=Q(points_per_unit__gt=0), name="category_points_positive"),
-        ]
-
-    def __str__(self):
-        return self.name
-
-    def rule(self) -> rules.CategoryRule:
-        return rules.CategoryRule(
-            id=self.pk,
-            name=self.name,
-            unit=self.unit,
-            points_per_unit=self.points_per_unit,
-            cap=self.cap_per_cycle,
-            accepted_through=self.accepted_through,
-            is_period=self.is_period,
-        )
-
-
-class CcpPolicy(SingletonPolicy):
-    """CCP settings staff can change in the admin (one row)."""
-
-    notice_days = models.CharField(
-        max_length=50,
-        validators=[
-            RegexValidator(
-                r"^\s*\d+(\s*,\s*\d+)*\s*$", "Give whole numbers of days separated by commas, e.g. 180,90,30."
-            )
-        ],
-        default="180,90,30",
-        help_text="Days before a cycle ends when members short of points get a notice, comma-separated.",
-    )
-    max_document_mb = models.PositiveSmallIntegerField(default=10)
-
-    class Meta:
-        verbose_name = "CCP policy"
-        verbose_name_plural = "CCP policy"
-
-    def __str__(self):
-        return f"Notices {self.notice_days} days before the end; documents up to {self.max_document_mb} MB"
-
-    @property
-    def notice_steps(self) -> list[int]:
-        return sorted(
-            {int(part) for part in self.notice_days.split(",") if part.strip().isdigit()}, reverse=True
-        )
-
-
-class Cycle(models.Model):
-    """A three-year CCP window of a certification (cycle n from anchor + 3n years)."""
-
-    class State(models.TextChoices):
-        OPEN = "open", "Open"
-        COMPLIANT = "compliant", "Closed: compliant"
-        NONCOMPLIANT = "noncompliant", "Closed: not compliant"
-        INACTIVE = "inactive", "Ended: certification not active"
-
-    certification = models.ForeignKey(
-        "members.Certification", on_delete=models.PROTECT, related_name="cycles"
-    )
-    anchor_on = models.DateField(help_text="The anchor date the cycle is counted from.")
-    number = models.PositiveSmallIntegerField()
-    start_on = models.DateField()
-    end_on = models.DateField()
-    state = models.CharField(max_length=20, choices=State.choices, default=State.OPEN)
-    under_audit = models.BooleanField(default=False)
-    closed_on = models.DateField(null=True, blank=True)
-    # Frozen when the cycle closes, so later rule changes never alter a closed cycle.
-    required_points = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
-    counted_points = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
-    closing_result = models.JSONField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["certification", "-start_on"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["certification", "anchor_on", "number"], name="one_cycle_per_number"
-            ),
-            models.UniqueConstraint(
-                fields=["certification"], condition=Q(state="open"), name="one_open_cycle_per_certification"
-            ),
-            models.CheckConstraint(
-                condition=Q(end_on__gt=models.F("start_on")), name="cycle_end_after_start"
-            ),
-        ]
-        indexes = [models.Index(fields=["state", "end_on"])]
-
-    def __str__(self):
-        return f"{self.certification} cycle {self.start_on}..{self.end_on}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.state == self.State.OPEN
-
-    @property
-    def window(self) -> rules.Window:
-        return rules.Window(self.start_on, self.end_on)
-
-    def days_left(self, today) -> int:
-        return max((self.end_on - today).days + 1, 0)
-
-
-class Attestation(models.Model):
-    """A signed statement that the required points were earned in the cycle (subject to audit)."""
-
-    cycle = models.OneToOneField(Cycle, on_delete=models.PROTECT, related_name="attestation")
-    signed_name = models.CharField(max_length=200)
-    statement = models.TextField()
-    signed_on = models.DateField()
-    signed_at = models.DateTimeField()
-    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-
-    def __str__(self):
-        return f"Attestation by {self.signed_name} for {self.cycle}"
 
 
 class Activity(models.Model):
@@ -330,29 +188,3 @@ class ActivityChange(FieldChange):
         names = {field.name: str(field.verbose_name) for field in Activity._meta.fields}
         label = self.LABELS.get(self.field) or names.get(self.field, self.field)
         return label[:1].upper() + label[1:]
-
-
-class ApiClient(models.Model):
-    """A system allowed to post completions (the body's learning platform), with its shared HMAC secret."""
-
-    name = models.CharField(max_length=100)
-    key_id = models.CharField(max_length=50, unique=True)
-    secret = models.CharField(max_length=200)
-    active = models.BooleanField(default=True)
-
-    def __str__(self):
-        return f"{self.name} ({self.key_id})"
-
-
-class ApiNonce(models.Model):
-    """A signature already accepted: the same signed request replayed within the time window is refused."""
-
-    client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="+")
-    signature = models.CharField(max_length=128)
-    received_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["client", "signature"], name="one_use_per_signature")]
-
-    def __str__(self):
-        return self.signature[:12]

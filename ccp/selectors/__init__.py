@@ -1,0 +1,65 @@
+"""Read queries of the CCP app used by more than one page, PDF, job or app: cycles and activities with
+their compliance (cycles), and the reports pages and the transcript show of a cycle (reports). Callers use
+`from ccp import selectors` and `selectors.<name>`; both modules' names are here."""
+
+from ccp.selectors.cycles import (
+    HISTORY_LENGTH,
+    activities_of_cycles,
+    activities_overlapping,
+    activity_categories,
+    activity_changes,
+    category_rules,
+    certification_cycles,
+    certification_cycles_of_member,
+    cycle_compliance,
+    cycle_is_compliant,
+    cycle_locks,
+    document_for_user,
+    evaluate,
+    locked_activity_ids,
+    member_activity,
+    member_cycle,
+    open_cycle,
+    required_points,
+    touching,
+)
+from ccp.selectors.history import CertificationHistory, CycleRow, member_ccp_history
+from ccp.selectors.reports import (
+    ActivityLine,
+    CategoryLine,
+    CycleReport,
+    CycleSummary,
+    cycle_report,
+    open_cycle_summaries,
+)
+
+__all__ = [
+    "CertificationHistory",
+    "CycleRow",
+    "member_ccp_history",
+    "ActivityLine",
+    "CategoryLine",
+    "CycleReport",
+    "CycleSummary",
+    "HISTORY_LENGTH",
+    "activities_of_cycles",
+    "activities_overlapping",
+    "activity_categories",
+    "activity_changes",
+    "category_rules",
+    "certification_cycles",
+    "certification_cycles_of_member",
+    "cycle_compliance",
+    "cycle_is_compliant",
+    "cycle_locks",
+    "cycle_report",
+    "document_for_user",
+    "evaluate",
+    "locked_activity_ids",
+    "member_activity",
+    "member_cycle",
+    "open_cycle",
+    "open_cycle_summaries",
+    "required_points",
+    "touching",
+]
