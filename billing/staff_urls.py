@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from billing import staff_mail_batch_views as mail_batch_views
 from billing import staff_views
 
 app_name = "billing_staff"
@@ -17,9 +18,17 @@ urlpatterns = [
     path("invoices/<str:number>/refund/", staff_views.invoice_refund, name="invoice_refund"),
     path("invoices/<str:number>/invoice.pdf", staff_views.invoice_pdf, name="invoice_pdf"),
     path("invoices/<str:number>/receipt.pdf", staff_views.receipt_pdf, name="receipt_pdf"),
-    path("mail-batches/", staff_views.mail_batches, name="mail_batches"),
-    path("mail-batches/build-today/", staff_views.mail_batch_build_today, name="mail_batch_build_today"),
-    path("mail-batches/<str:day>/", staff_views.mail_batch_detail, name="mail_batch"),
-    path("mail-batches/<str:day>/manifest.csv", staff_views.mail_batch_manifest, name="mail_batch_manifest"),
-    path("mail-batches/<str:day>/part-<int:number>.pdf", staff_views.mail_batch_part, name="mail_batch_part"),
+    path("mail-batches/", mail_batch_views.mail_batches, name="mail_batches"),
+    path("mail-batches/build-today/", mail_batch_views.mail_batch_build_today, name="mail_batch_build_today"),
+    path("mail-batches/<str:day>/", mail_batch_views.mail_batch_detail, name="mail_batch"),
+    path(
+        "mail-batches/<str:day>/manifest.csv",
+        mail_batch_views.mail_batch_manifest,
+        name="mail_batch_manifest",
+    ),
+    path(
+        "mail-batches/<str:day>/part-<int:number>.pdf",
+        mail_batch_views.mail_batch_part,
+        name="mail_batch_part",
+    ),
 ]

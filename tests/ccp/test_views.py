@@ -364,7 +364,8 @@ def test_the_certification_page_shows_the_history_of_changes_newest_first_with_w
     # Then the page lists the three changes, newest first, with when and who
     text = page_text(certification_page(client, rma))
     assert (
-        "History of changes Changes and removals of activities, newest first (the latest 50) When Activity Change From To By "
+        "History of changes Changes and removals of activities, newest first (the latest 50) "
+        "When Activity Change From To By "
         "2026-03-02 09:00 Course (February 10, 2026) Removed — — You "
         "2026-03-02 09:00 Webinar (February 10, 2026) Title Webinar Safety webinar You "
         "2026-03-02 09:00 Webinar (February 10, 2026) Quantity 2 3 Member services"
