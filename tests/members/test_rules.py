@@ -1,4 +1,4 @@
-"""The pure date and status rules of a certification (members/rules.py) against DOMAIN.md.
+"""The pure date and status rules of a certification (members/rules/) against DOMAIN.md.
 
 "Dates that drive everything" and "Status of a certification" are the requirements. Every date here is
 fixed; nothing reads the clock. Worked cases come as tables with readable ids; the Hypothesis properties
