@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in e-mails, letters, PDFs and QR codes point at the address the portal is served on.
+PORTAL_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test install lint format check demo clean
 
@@ -30,12 +32,12 @@ run: install
 	  stripe_pid=$$!; trap 'kill $$stripe_pid 2>/dev/null' EXIT INT TERM; \
 	  for i in $$(seq 100); do (echo > /dev/tcp/127.0.0.1/$(STRIPE_PORT)) 2>/dev/null && break; sleep 0.1; done; \
 	  echo "localstripe (test-mode card payments) on http://127.0.0.1:$(STRIPE_PORT), log in var/localstripe.log"; \
-	  STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) $(BIN)/python manage.py seed_demo && \
-	  STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	  export STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) PORTAL_BASE_URL=$(PORTAL_BASE_URL); \
+	  $(BIN)/python manage.py seed_demo && $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 demo: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
+	PORTAL_BASE_URL=$(PORTAL_BASE_URL) $(BIN)/python manage.py seed_demo
 
 # The whole suite. PostgreSQL and Redis are used when reachable on 127.0.0.1 (or as DATABASE_URL and
 # REDIS_URL say); tests that need them, a Celery worker or Chromium skip with a reason when absent.

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 from members.rules import Status
 
-PORTAL_URL = "http://127.0.0.1:8000"
 DEMO_PASSWORD = "demo-password-1"
 TOTP_SECRET = "JBSWY3DPEHPK3PXP"
 SOURCE = "seed_demo"

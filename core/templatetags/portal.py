@@ -7,6 +7,7 @@ import datetime
 from decimal import Decimal
 
 from django import template
+from django.conf import settings
 
 from core.formatting import PointsDecimals, format_date, format_points
 
@@ -29,3 +30,15 @@ def short_date(day: datetime.date | None) -> str:
 def points(value: Decimal | int | None, decimals: PointsDecimals = "two") -> str:
     """{{ value|points }}: "12.50"; {{ value|points:"unless_whole" }}: "30" (format_points' `decimals`)."""
     return "" if value is None or value == "" else format_points(value, decimals=decimals)
+
+
+@register.simple_tag
+def portal_name() -> str:
+    """{% portal_name %}: the portal's name (settings.PORTAL_NAME), also where no request is at hand."""
+    return settings.PORTAL_NAME
+
+
+@register.simple_tag
+def portal_base_url() -> str:
+    """{% portal_base_url %}: the address links in e-mails and letters point at (settings.PORTAL_BASE_URL)."""
+    return settings.PORTAL_BASE_URL

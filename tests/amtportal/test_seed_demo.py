@@ -175,7 +175,8 @@ def test_the_output_says_what_each_ccp_page_shows_and_gives_the_api_client():
 
 
 @pytest.mark.django_db
-def test_staff_have_their_role_a_verified_address_and_the_known_totp_secret():
+def test_staff_have_their_role_a_verified_address_and_the_known_totp_secret(settings):
+    settings.PORTAL_BASE_URL = "http://127.0.0.1:8101"  # as `PORT=8101 make run` sets it
     out, _ = seed()
     for email, role in STAFF.items():
         user = User.objects.get(email=email)
@@ -188,7 +189,9 @@ def test_staff_have_their_role_a_verified_address_and_the_known_totp_secret():
         assert authenticate(email=email, password=PASSWORD) == user
         assert f"{email}" in out and role in out
     assert SECRET in out and f"oathtool --totp -b {SECRET}" in out
-    assert "http://127.0.0.1:8000" in out and PASSWORD in out
+    assert "Demo logins at http://127.0.0.1:8101 " in out and PASSWORD in out
+    assert "POST http://127.0.0.1:8101/api/ccp/completions/" in out
+    assert "8000" not in out
 
 
 @pytest.mark.django_db

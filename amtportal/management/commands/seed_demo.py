@@ -11,6 +11,7 @@ module per app; this command runs them in layer order and prints what they made.
 
 import datetime
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.urls import reverse
@@ -19,9 +20,10 @@ from amtportal.demo import billing as billing_demo
 from amtportal.demo import ccp as ccp_demo
 from amtportal.demo import members as members_demo
 from amtportal.demo.people import demo_members
-from amtportal.demo.plan import BILLING_STAFF, DEMO_PASSWORD, PORTAL_URL, STAFF, TOTP_SECRET, MemberPlan
+from amtportal.demo.plan import BILLING_STAFF, DEMO_PASSWORD, STAFF, TOTP_SECRET, MemberPlan
 from amtportal.demo.replay import certification_replay
 from core import clock
+from core.links import absolute_url
 
 
 class Command(BaseCommand):
@@ -75,7 +77,7 @@ class Command(BaseCommand):
         write = self.stdout.write
         write("")
         write("=" * 100)
-        write(f"Demo logins at {PORTAL_URL}   password for every login: {DEMO_PASSWORD}")
+        write(f"Demo logins at {settings.PORTAL_BASE_URL}   password for every login: {DEMO_PASSWORD}")
         write("=" * 100)
         write(f"Staff (two-factor required: TOTP secret {TOTP_SECRET}; a code comes from any")
         write(f"authenticator app given that secret, or from: oathtool --totp -b {TOTP_SECRET})")
@@ -92,7 +94,7 @@ class Command(BaseCommand):
         write("  Pay a fee by test card: sign in as member04@demo.example.org, Invoices, Pay.")
         write("  Today's letter batch: sign in as the billing staff user, Mail batches.")
         write("")
-        write(f"Learning-platform API: POST {PORTAL_URL}{reverse('ccp:api_completions')}")
+        write(f"Learning-platform API: POST {absolute_url(reverse('ccp:api_completions'))}")
         write(f"  key id {ccp_demo.API_KEY_ID}   secret {ccp_demo.api_client_secret()}")
         write("=" * 100)
 
