@@ -1,15 +1,36 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 
 from amtportal import views
+from core.permissions import is_administrator
+
+
+def admin_entry_allowed(request) -> bool:
+    """The admin's door: administrators only. Other staff have their own pages, and a signed-in user who
+    is not an administrator gets a 403 on every admin URL (the index and the login page included) rather
+    than the admin's login form; a visitor who is not signed in is sent to sign in."""
+    if not request.user.is_authenticated:
+        return False
+    if not (request.user.is_staff and is_administrator(request.user)):
+        raise PermissionDenied("The administration is open to administrators only.")
+    return True
+
 
 # The admin's own login would bypass allauth (no two-factor, no rate limit): send it through allauth.
 admin.site.login = secure_admin_login(admin.site.login)
+admin.site.has_permission = admin_entry_allowed
 admin.site.site_header = "AMT Member Portal administration"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Browsers ask for /favicon.ico before reading any page; the file is a static one (lazy: the hashed
+    # name is known only once the manifest is read).
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.ico"), permanent=True)),
     path("staff/", views.staff_home, name="staff_home"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

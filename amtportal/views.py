@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from amtportal.timeline import certification_timeline
 from billing.selectors import open_invoices_by_certification
 from ccp.selectors import open_cycle_summaries
 from core import clock
@@ -17,16 +18,19 @@ def home(request):
     if request.user.is_staff:
         return redirect("staff_home")
     member = selectors.member_for_user(request.user)
+    today = clock.today()
     certifications = list(selectors.member_certifications(member)) if member else []
-    ccp = open_cycle_summaries(certifications, today=clock.today())
+    ccp = open_cycle_summaries(certifications, today=today)
     fees = open_invoices_by_certification(member) if member else {}
-    cards = [
-        (certification, ccp.get(certification.pk), fees.get(certification.pk, []))
-        for certification in certifications
-    ]
-    return render(
-        request, "amtportal/dashboard.html", {"member": member, "cards": cards, "today": clock.today()}
-    )
+    grace_days = selectors.grace_days() if certifications else 0
+    cards = []
+    for certification in certifications:
+        summary, invoices = ccp.get(certification.pk), fees.get(certification.pk, [])
+        timeline = certification_timeline(
+            certification, summary, fee_payable=bool(invoices), grace_days=grace_days, today=today
+        )
+        cards.append((certification, summary, invoices, timeline))
+    return render(request, "amtportal/dashboard.html", {"member": member, "cards": cards, "today": today})
 
 
 STAFF_SECTIONS = [

@@ -3,7 +3,10 @@
 Every invoice is looked up through the signed-in member, so another member's invoice number is a 404.
 """
 
+from functools import wraps
+
 import stripe
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -64,6 +67,25 @@ def _pay_context(invoice: Invoice, intent) -> dict:
 
 NO_ANSWER = "The payment service did not answer."
 
+# Stripe.js and the frames and API calls of its Payment Element (Stripe's CSP guide), on the pay page only.
+STRIPE_JS_POLICY = {
+    "script-src": ["https://js.stripe.com", "https://*.js.stripe.com"],
+    "frame-src": ["https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com"],
+    "connect-src": ["https://api.stripe.com"],
+}
+
+
+def allows_stripe_js(view):
+    """The Content-Security-Policy admits Stripe.js only with real keys (test mode loads nothing from it)."""
+    with_stripe = csp_update(STRIPE_JS_POLICY)(view)
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        chosen = view if stripe_gateway.is_test_mode() else with_stripe
+        return chosen(request, *args, **kwargs)
+
+    return wrapper
+
 
 def _pay_unavailable(request, invoice: Invoice, message: str):
     return render(request, "billing/pay_unavailable.html", {"invoice": invoice, "error": message}, status=503)
@@ -71,6 +93,7 @@ def _pay_unavailable(request, invoice: Invoice, message: str):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@allows_stripe_js
 def pay(request, number: str):
     invoice = _own_invoice(request, number)
     if not invoice.is_open:
@@ -189,14 +212,18 @@ def receipt_pdf(request, number: str):
 @csrf_exempt
 @require_POST
 def stripe_webhook(request):
-    """Stripe's events: the signature is checked before anything is written (400 and nothing stored)."""
+    """Stripe's events: the signature and the event's shape are checked before anything is written (400 and
+    nothing stored)."""
     try:
         services.stripe_event_receive(
             payload=request.body,
             signature=request.headers.get("Stripe-Signature", ""),
             secret=settings.STRIPE_WEBHOOK_SECRET,
+            now=clock.now(),
             today=clock.today(),
         )
+    except services.StripeEventInvalid as error:
+        return JsonResponse({"error": "invalid_event", "detail": str(error)}, status=400)
     except (ValueError, stripe.SignatureVerificationError) as error:
         return JsonResponse({"error": "invalid_signature", "detail": str(error)[:200]}, status=400)
     return JsonResponse({"received": True})

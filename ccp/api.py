@@ -53,9 +53,11 @@ from django.views.decorators.csrf import csrf_exempt
 from ccp.models import ApiClient, ApiNonce
 from ccp.services.online import OnlineCompletionError, completion_values, online_completion_record
 from core import clock
+from core.http_guard import is_storable
 
 WINDOW_SECONDS = 300
 MAX_COMPLETIONS = 500
+TIMESTAMP_MAX_DIGITS = 12  # Unix seconds have 10 digits until the year 2286
 # Other refusals are 422; "configuration" (the online-CE category is missing) is the portal's fault: 503.
 STATUS_BY_CODE = {"invalid": 400, "member_not_found": 404, "configuration": 503}
 
@@ -81,15 +83,16 @@ def _authenticate(request: HttpRequest, body: bytes, now: datetime.datetime) -> 
     )
     if not (key_id and timestamp and signature):
         raise ApiError(401, "missing_credentials", "Send X-Client-Id, X-Timestamp and X-Signature.")
-    client = ApiClient.objects.filter(key_id=key_id, active=True).first()
+    client = ApiClient.objects.filter(key_id=key_id, active=True).first() if is_storable(key_id) else None
     if client is None:
         raise ApiError(401, "unknown_client", "Unknown or inactive client.")
     expected = hmac.new(client.secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected.encode(), signature.lower().encode()):
         raise ApiError(401, "bad_signature", "The signature does not match the body and timestamp.")
+    # Whole seconds compared as integers: a timestamp of hundreds of digits is stale, not a float overflow.
     if (
-        not (timestamp.isascii() and timestamp.isdigit())
-        or abs(now.timestamp() - int(timestamp)) > WINDOW_SECONDS
+        not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= TIMESTAMP_MAX_DIGITS)
+        or abs(int(now.timestamp()) - int(timestamp)) > WINDOW_SECONDS
     ):
         raise ApiError(401, "stale_timestamp", f"The timestamp is more than {WINDOW_SECONDS} seconds off.")
     return client, expected
@@ -98,7 +101,7 @@ def _authenticate(request: HttpRequest, body: bytes, now: datetime.datetime) -> 
 def _completions(body: bytes) -> list:
     try:
         payload = json.loads(body, parse_float=Decimal)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser's stack
         raise ApiError(400, "invalid", "The body is not JSON.") from None
     if isinstance(payload, dict) and "completions" in payload:
         items = payload["completions"]

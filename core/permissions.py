@@ -10,7 +10,16 @@ from django.shortcuts import redirect
 
 # Paths a staff user without two-factor authentication may still use: the account pages, where the
 # authenticator is set up (allauth asks for a verified e-mail and the password first), and logout.
-TWO_FACTOR_EXEMPT_PREFIXES = ("/accounts/", "/static/")
+TWO_FACTOR_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/favicon.ico")
+
+
+ADMINISTRATOR_ROLE = "Administrator"
+
+
+def is_administrator(user) -> bool:
+    """DOMAIN.md "People and rights": administrators (the role, or a superuser) configure the portal and
+    are the only staff who enter the Django admin."""
+    return user.is_active and (user.is_superuser or user.groups.filter(name=ADMINISTRATOR_ROLE).exists())
 
 
 def has_two_factor(user) -> bool:

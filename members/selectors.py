@@ -3,7 +3,7 @@
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from members.models import Certification, Member, ProfileChange, StatusChange
+from members.models import Certification, CertificationPolicy, Member, ProfileChange, StatusChange
 
 
 def member_for_user(user) -> Member | None:
@@ -20,6 +20,11 @@ def member_or_404(request) -> Member:
 
 def member_certifications(member: Member) -> QuerySet[Certification]:
     return member.certifications.select_related("credential").order_by("credential__code")
+
+
+def grace_days() -> int:
+    """The grace after a fee's due date before the certification lapses (data, CertificationPolicy)."""
+    return CertificationPolicy.current().grace_days
 
 
 def member_certification(*, member: Member, pk: int) -> Certification | None:

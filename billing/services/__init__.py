@@ -20,11 +20,12 @@ from billing.services.payments import (
     payment_intent_for,
     payment_intent_sync,
     payment_intents_reconcile,
-    stripe_event_receive,
 )
 from billing.services.refunds import invoice_refund
+from billing.services.webhooks import StripeEventInvalid, stripe_event_receive
 
 __all__ = [
+    "StripeEventInvalid",
     "card_complete_3d_secure",
     "card_pay_in_test_mode",
     "invoice_issue_next",

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from billing import stripe_gateway
-from billing.models import CardPaymentIntent, Invoice, Payment, StripeCustomer, StripeEvent
+from billing.models import CardPaymentIntent, Invoice, Payment, StripeCustomer
 from billing.selectors import live_payment_intent, live_payment_intents
 from billing.services.invoices import invoice_record_payment
 from billing.services.refunds import payment_intent_claim_refund, payment_intent_refund_unexpected
@@ -252,34 +252,6 @@ def payment_intents_reconcile(*, today: datetime.date) -> int:
             continue
         paid += intent.status == "succeeded"
     return paid
-
-
-def stripe_event_receive(
-    *, payload: bytes, signature: str, secret: str, today: datetime.date
-) -> StripeEvent | None:
-    """A webhook delivery: verified (ValueError or stripe.SignatureVerificationError when it is not, before
-    anything is written), acted on by re-reading the object it names, and stored once by event id. Stored
-    after acting, so a delivery that failed (Stripe not answering) is stored by the retry that succeeds; a
-    copy arriving at the same moment re-reads too, which records nothing twice."""
-    if not secret:
-        raise ValueError("No webhook signing secret is configured (STRIPE_WEBHOOK_SECRET).")
-    event = stripe.Webhook.construct_event(payload, signature, secret)
-    object_id = getattr(event.data.object, "id", "")
-    if StripeEvent.objects.filter(event_id=event.id).exists():
-        return None
-    if (
-        event.type.startswith("payment_intent.")
-        and CardPaymentIntent.objects.filter(stripe_id=object_id).exists()
-    ):
-        intent = payment_intent_sync(stripe_id=object_id, today=today, source="Stripe webhook")
-        outcome = f"intent {intent.status}"
-    else:
-        outcome = "ignored: not a payment of this portal"
-    stored, created = StripeEvent.objects.get_or_create(
-        event_id=event.id,
-        defaults={"type": event.type, "object_id": object_id, "payload": event.to_dict(), "outcome": outcome},
-    )
-    return stored if created else None
 
 
 def payment_intents_cancel(*, invoice_id: int) -> int:

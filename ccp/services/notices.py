@@ -45,6 +45,7 @@ def _context(cycle: Cycle, result: rules.ComplianceResult, *, step: int, today: 
         "required": format_points(result.required, decimals="significant"),
         "counted": format_points(result.counted, decimals="significant"),
         "missing": format_points(result.missing, decimals="significant"),
+        "shortfall": rules.shortfall_text(result.missing, today, cycle.end_on),  # the dashboard's words
         "last_day": cycle.end_on,
         "days_left": cycle.days_left(today),
         "noncompliant_from": cycle.end_on + datetime.timedelta(days=1),

@@ -19,6 +19,7 @@ from ccp.models import Activity, ActivityCategory, Cycle
 from ccp.services.activities import activity_record
 from ccp.services.cycles import cycle_open_current
 from core.formatting import format_date
+from core.http_guard import is_storable
 from members.models import Certification, Member
 
 PROVIDER = "AMT online CE"
@@ -53,6 +54,10 @@ def _text(values: Mapping[str, Any], name: str, *, numbers_allowed: bool = False
         raise OnlineCompletionError("invalid", f"{name} is missing.")
     if not isinstance(value, str):
         raise OnlineCompletionError("invalid", f"{name} must be a string.")
+    if not is_storable(value):
+        raise OnlineCompletionError(
+            "invalid", f"{name} contains characters that are not allowed (NUL or invalid Unicode)."
+        )
     return value.strip()
 
 

@@ -42,3 +42,10 @@ def portal_name() -> str:
 def portal_base_url() -> str:
     """{% portal_base_url %}: the address links in e-mails and letters point at (settings.PORTAL_BASE_URL)."""
     return settings.PORTAL_BASE_URL
+
+
+@register.filter
+def percent_step(percent: int | None) -> int:
+    """{{ 37|percent_step }}: 35. A bar's width as one of the CSS classes pct-0 ... pct-100 (steps of 5):
+    the Content-Security-Policy allows no inline style attribute."""
+    return min(max(round((percent or 0) / 5) * 5, 0), 100)

@@ -1,9 +1,10 @@
 """Date and status rules of a certification (DOMAIN.md "Dates that drive everything", "Status").
 
 Pure functions on dates: no ORM, no clock. The same functions decide a status in the daily job and
-explain it to the member, so every result carries its reason in words. Two modules: dates (anchor, fee
-years, paid-through, lapse date, cycles) and status (the statuses, their sets, the derivation); every name
-is here, so `from members import rules` and `rules.<name>` keep working.
+explain it to the member, so every result carries its reason in words. Three modules: dates (anchor, fee
+years, paid-through, lapse date, cycles), status (the statuses, their sets, the derivation) and timeline
+(what is coming: dated events, their urgency, the stop date and its reason); every name is here, so
+`from members import rules` and `rules.<name>` keep working.
 """
 
 from members.rules.dates import (
@@ -40,8 +41,30 @@ from members.rules.status import (
     active_through,
     derive_status,
 )
+from members.rules.timeline import (
+    AMBER_FROM_DAYS,
+    RED_FROM_DAYS,
+    StopDate,
+    TimelineEvent,
+    Urgency,
+    days_until,
+    earliest_stop,
+    fee_event,
+    fee_stop,
+    urgency,
+)
 
 __all__ = [
+    "AMBER_FROM_DAYS",
+    "RED_FROM_DAYS",
+    "StopDate",
+    "TimelineEvent",
+    "Urgency",
+    "days_until",
+    "earliest_stop",
+    "fee_event",
+    "fee_stop",
+    "urgency",
     "CCP_ORIGINAL_CUTOFF",
     "CCP_REINSTATED_CUTOFF",
     "CYCLE_YEARS",

@@ -98,7 +98,9 @@ def test_the_dashboard_shows_only_the_members_own_certifications(client, today):
     assert "(MT)" not in text
 
 
-DASHBOARD_QUERIES = 8  # whatever the number of certifications, activities and invoices
+# Whatever the number of certifications, activities and invoices. 9 since the "What's coming" timeline: one
+# read of the certification policy's grace days, once per page (not per certification).
+DASHBOARD_QUERIES = 9
 
 
 def test_the_dashboard_makes_a_fixed_number_of_queries_with_10_certifications_invoices_and_activities(
@@ -130,6 +132,108 @@ def test_the_dashboard_makes_a_fixed_number_of_queries_with_10_certifications_in
     assert text.count("Details and status history") == 10
     assert text.count("CCP: 6.00 of ") == 10
     assert text.count("Next fee due:") == 10
+
+
+# --- "What's coming": the warning before it is too late (issue 12) ---------------------------------------
+
+
+def member_with_points(today, *, days_left: int, hours: str):
+    """An RMA (30 points per cycle) whose cycle has `days_left` days left, its fees paid through the fee year
+    ending next year, with `hours` of professional education recorded in the cycle."""
+    cycle_end = today + datetime.timedelta(days=days_left - 1)
+    certified_on = cycle_end + datetime.timedelta(days=1)
+    certified_on = certified_on.replace(year=certified_on.year - 3)
+    paid_through = datetime.date(today.year + 1, certified_on.month, 1) - datetime.timedelta(days=1)
+    member = MemberFactory()
+    certification = make_certification(
+        member, certified_on=certified_on, today=today, paid_through=paid_through
+    )
+    ccp_services.activity_record(
+        certification=certification,
+        today=today,
+        recorded_by=None,
+        category=ActivityCategory.objects.get(code="professional-education"),
+        title="Infection control update",
+        completed_on=today - datetime.timedelta(days=10),
+        quantity=Decimal(hours),
+        helps_job=True,
+    )
+    return member, cycle_end
+
+
+def timeline_items(response, urgency: str) -> list[str]:
+    """The text of the "What's coming" items of one urgency ("ok", "amber", "red")."""
+    items = re.findall(rf'<li [^>]*data-urgency="{urgency}"[^>]*>(.*?)</li>', response.content.decode(), re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", item).split()) for item in items]
+
+
+def test_a_member_12_points_short_with_60_days_left_is_warned_in_amber_with_the_pace(client, today):
+    # Given an RMA with 18 of 30 points and 60 days left (the cycle ends April 30, 2026)
+    member, cycle_end = member_with_points(today, days_left=60, hours="18")
+    assert cycle_end == datetime.date(2026, 4, 30)
+    client.force_login(member.user)
+
+    # When they open their dashboard
+    response = client.get(reverse("home"))
+
+    # Then the cycle's end is an amber item saying so in words, with the points missing and the pace
+    assert timeline_items(response, "amber") == [
+        "Action needed CCP cycle ends on April 30, 2026: 12 points missing, about 6.1 points a month"
+    ]
+    assert timeline_items(response, "red") == []
+    text = page_text(response)
+    assert "What's coming" in text
+    assert "Next annual fee due on May 31, 2027" in timeline_items(response, "ok")
+    # and the day it would stop being Active, with the reason
+    assert (
+        "If nothing is done: Action needed Active through April 30, 2026 because your CCP cycle ends on "
+        "April 30, 2026 and you are 12 points short." in text
+    )
+
+
+def test_a_member_short_of_points_with_30_days_left_is_warned_in_red(client, today):
+    member, _ = member_with_points(today, days_left=30, hours="25")
+    client.force_login(member.user)
+
+    response = client.get(reverse("home"))
+
+    assert timeline_items(response, "red") == [
+        "Urgent CCP cycle ends on March 31, 2026: 5 points missing, all of them within the 30 days left"
+    ]
+    assert timeline_items(response, "amber") == []
+    assert "Urgent Active through March 31, 2026 because your CCP cycle ends on March 31, 2026" in page_text(
+        response
+    )
+
+
+def test_a_compliant_member_gets_no_warning_and_the_fee_explains_active_through(client, today):
+    member, _ = member_with_points(today, days_left=60, hours="30")
+    client.force_login(member.user)
+
+    response = client.get(reverse("home"))
+
+    assert timeline_items(response, "amber") == timeline_items(response, "red") == []
+    assert timeline_items(response, "ok") == [
+        "CCP cycle ends on April 30, 2026: you have the required points",
+        "Next annual fee due on May 31, 2027",
+    ]
+    assert (
+        "If nothing is done: Active through May 31, 2027 because your next annual fee is due on May 31, 2027 "
+        "and is not paid yet." in page_text(response)
+    )
+    assert "Action needed" not in page_text(response)
+
+
+def test_the_dashboard_timeline_adds_no_inline_style_or_script(client, today):
+    member, _ = member_with_points(today, days_left=60, hours="18")
+    client.force_login(member.user)
+
+    html = client.get(reverse("home")).content.decode()
+
+    start = html.index("What's coming")
+    timeline = html[start : html.index("What this means", start)]
+    assert "style=" not in timeline
+    assert "<script" not in timeline
 
 
 def test_an_anonymous_visitor_is_asked_to_sign_in(client):
@@ -277,9 +381,12 @@ def test_after_5_failed_sign_ins_even_the_right_password_is_refused(client):
     # When the 6th attempt has the right password
     response = sign_in(client, member.user.email, DEFAULT_PASSWORD)
 
-    # Then it is refused with the throttling message and nobody is signed in
+    # Then it is refused with the message saying how long, and nobody is signed in
     assert response.status_code == 200
-    assert "Too many failed login attempts. Try again later." in page_text(response)
+    assert (
+        "Too many failed sign-in attempts for this account. Try again in 5 minutes, or reset your password."
+        in page_text(response)
+    )
     assert client.get(reverse("home")).status_code == 302
 
 

@@ -1,6 +1,7 @@
 """The Stripe webhook: localstripe delivering to the live server, then hand-signed deliveries through the
 test client (duplicates, out of order, bad or stale signatures, events that are not ours)."""
 
+import json
 import time
 
 import pytest
@@ -39,8 +40,12 @@ def test_localstripe_webhook_marks_the_invoice_paid(seeded, live_server, localst
     # Paid at Stripe (as Stripe.js does in the browser): nobody here calls sync; only the webhook can tell.
     assert pay_at_stripe(intent.stripe_id).status == "succeeded"
 
+    # The event is stored after the payment is recorded (and its receipt sent): wait for both
     deadline = time.monotonic() + DELIVERY_TIMEOUT
-    while not Invoice.objects.filter(pk=invoice.pk, state=Invoice.State.PAID).exists():
+    while not (
+        Invoice.objects.filter(pk=invoice.pk, state=Invoice.State.PAID).exists()
+        and StripeEvent.objects.filter(type="payment_intent.succeeded").exists()
+    ):
         assert time.monotonic() < deadline, f"no webhook paid the invoice:\n{localstripe.log()}"
         time.sleep(0.1)
     event = StripeEvent.objects.get(type="payment_intent.succeeded")
@@ -201,3 +206,88 @@ def test_a_webhook_is_refused_when_no_signing_secret_is_configured(db, client, s
         "detail": "No webhook signing secret is configured (STRIPE_WEBHOOK_SECRET).",
     }
     assert StripeEvent.objects.count() == 0
+
+
+# --- Hostile deliveries (issue 12): correctly signed, each a 400 with nothing stored ------------------
+
+HOSTILE_SECRET = "whsec_hostile_tests"
+
+
+@pytest.fixture
+def webhook_secret(db, settings):
+    """No localstripe needed: none of these deliveries gets as far as re-reading a PaymentIntent."""
+    settings.STRIPE_WEBHOOK_SECRET = HOSTILE_SECRET
+    return HOSTILE_SECRET
+
+
+def _event(**changes) -> dict:
+    event = json.loads(payment_intent_event("evt_hostile", "payment_intent.succeeded", "pi_not_ours"))
+    return event | changes
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"{}",
+        json.dumps(_event(data={})).encode(),
+        json.dumps(_event(data={"object": "pi_not_ours"})).encode(),
+        json.dumps(_event(id="evt_" + "x" * 296)).encode(),
+        json.dumps(_event(type="payment_intent." + "x" * 100)).encode(),
+        json.dumps(_event(data={"object": {"id": "pi_" + "x" * 200}})).encode(),
+        json.dumps(_event(id="evt_\x00")).encode(),
+        json.dumps(_event(data={"object": {"id": "pi_not_ours", "note": "\ud800"}})).encode(),
+        json.dumps(_event(data={"object": {"id": "pi_not_ours", "amount": float("nan")}})).encode(),
+        b'{"id": "evt_deep", "type": "x", "data": {"object": ' + b"[" * 100_000 + b"]" * 100_000 + b"}}",
+        b'{"id": "evt_deep", "type": "x", "data": {"object": {"a": ' + b"[" * 500 + b"]" * 500 + b"}}}",
+    ],
+    ids=[
+        "empty-object",
+        "no-data-object",
+        "data-object-not-an-object",
+        "id-of-300-characters",
+        "long-type",
+        "long-object-id",
+        "nul-in-id",
+        "lone-surrogate",
+        "nan",
+        "nested-100000-deep",
+        "nested-500-deep",
+    ],
+)
+def test_a_signed_event_this_portal_cannot_store_is_refused(client, webhook_secret, payload):
+    response = _deliver(client, payload, stripe_signature(payload, webhook_secret))
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_event"
+    assert not StripeEvent.objects.exists()
+
+
+def test_a_timestamp_six_minutes_ahead_is_refused_and_nothing_is_written(client, webhook_secret):
+    payload = payment_intent_event("evt_future", "payment_intent.succeeded", "pi_not_ours")
+    ahead = stripe_signature(payload, webhook_secret, timestamp=int(time.time()) + 360)
+
+    response = _deliver(client, payload, ahead)
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_signature"
+    assert "ahead" in response.json()["detail"]
+    assert not StripeEvent.objects.exists()
+
+
+def test_a_timestamp_of_400_digits_is_refused(client, webhook_secret):
+    payload = payment_intent_event("evt_far_future", "payment_intent.succeeded", "pi_not_ours")
+
+    response = _deliver(client, payload, stripe_signature(payload, webhook_secret, timestamp=int("9" * 400)))
+
+    assert response.status_code == 400
+    assert not StripeEvent.objects.exists()
+
+
+def test_a_clock_a_little_behind_stripes_is_tolerated(client, webhook_secret):
+    payload = payment_intent_event("evt_near_future", "payment_intent.succeeded", "pi_not_ours")
+    slightly_ahead = stripe_signature(payload, webhook_secret, timestamp=int(time.time()) + 30)
+
+    response = _deliver(client, payload, slightly_ahead)
+
+    assert response.status_code == 200
+    assert StripeEvent.objects.get().event_id == "evt_near_future"

@@ -423,3 +423,50 @@ def test_the_same_completion_recorded_at_once_by_two_requests_is_recorded_once(c
     assert errors == []
     assert Activity.objects.count() == 1
     assert sorted(created for [(_, created)] in results) == [False, True]
+
+
+# --- Hostile input (issue 12): each a 4xx with a JSON error, nothing written --------------------------
+
+
+def test_a_signed_timestamp_of_400_digits_is_stale(client, platform, member):
+    body = json.dumps(completion()).encode()
+    timestamp = "9" * 400
+    headers = {"X-Client-Id": "lms", "X-Timestamp": timestamp, "X-Signature": sign(body, timestamp)}
+
+    response = client.post(URL, data=body, content_type="application/json", headers=headers)
+
+    assert response.status_code == 401
+    assert response.json()["error"] == "stale_timestamp"
+    assert not Activity.objects.exists()
+    assert not ApiNonce.objects.exists()
+
+
+def test_a_body_nested_100000_deep_is_not_json(client, platform, member):
+    response = post(client, body=b"[" * 100_000 + b"]" * 100_000)
+
+    assert response.status_code == 400
+    assert response.json() == {"error": "invalid", "detail": "The body is not JSON."}
+    assert not ApiNonce.objects.exists()
+
+
+@pytest.mark.parametrize("field", ["member_number", "course_id", "title", "completed_on", "credential"])
+@pytest.mark.parametrize("text", ["INF\x00101", "INF\ud800101"], ids=["nul", "lone-surrogate"])
+def test_a_nul_or_a_lone_surrogate_in_a_field_gets_a_400_naming_it(client, platform, member, field, text):
+    # json.dumps sends both escaped (\u0000, \ud800), as a client would: valid JSON, unstorable text
+    response = post(client, completion(**{field: text}))
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "invalid",
+        "detail": f"{field} contains characters that are not allowed (NUL or invalid Unicode).",
+        "index": 0,
+    }
+    assert not Activity.objects.exists()
+    assert not ApiNonce.objects.exists()
+
+
+def test_a_nul_in_the_client_id_is_an_unknown_client(client, platform, member):
+    response = post(client, completion(), key_id="lms\x00")
+
+    assert response.status_code == 401
+    assert response.json()["error"] == "unknown_client"

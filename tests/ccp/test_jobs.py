@@ -295,6 +295,9 @@ def test_notices_go_180_90_and_30_days_before_the_end_each_once(
     assert "Required:      30 CCP points" in first.body
     assert "Counted:       10.5 CCP points" in first.body
     assert "Still missing: 19.5 CCP points" in first.body
+    # the dashboard's words for the points missing and the pace (issue 12)
+    assert "To be compliant in time: 19.5 points missing, about 3.3 points a month." in first.body
+    assert "19.5 points missing, about 3.3 points a month</strong>." in first.alternatives[0].content
     assert f"http://127.0.0.1:8000/ccp/certifications/{jo.pk}/" in first.body
     assert "Non-compliant (CCP) on\nMay 14, 2025" in first.body
     assert "19.5 CCP points" in first.alternatives[0].content
@@ -316,6 +319,8 @@ def test_a_job_catching_up_sends_only_the_latest_due_step(
     assert sent_keys(kim) == [f"cycle-{cycle.pk}-30"]
     assert len(mailoutbox) == 1
     assert "Still missing: 25 CCP points" in mailoutbox[0].body
+    pace = "To be compliant in time: 25 points missing, all of them within the 24 days left."
+    assert pace in mailoutbox[0].body
     assert "24 days left" in mailoutbox[0].body
 
 

@@ -14,10 +14,11 @@ from ccp.models import Activity, ActivityCategory, ActivityDocument, CcpPolicy, 
 from core import clock
 from members import services as member_services
 from tests.factories import MemberFactory, make_certification, make_staff
+from tests.files import image_bytes, pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PDF = pdf_bytes()
 LOCKED = (
     "This activity counts for a cycle that is closed or under audit: it can no longer be changed "
     "(documents can still be attached)."
@@ -291,7 +292,7 @@ def test_a_refused_document_on_add_leaves_no_activity_behind(client, rma, today,
 
     response = client.post(reverse("ccp:activity_add", args=[rma.pk]), data)
 
-    assert "Only PDF, JPEG or PNG files are accepted (this file is none of those)." in page_text(response)
+    assert "This file is not a readable PDF, JPEG or PNG image: other kinds of file" in page_text(response)
     assert not Activity.objects.exists()
 
 
@@ -459,7 +460,7 @@ def test_a_member_attaches_a_pdf_and_downloads_it(client, rma, today, media):
     assert "certificate" not in document.file.name  # stored under a generated name
     download = client.get(reverse("ccp:document_download", args=[document.pk]))
     assert download.status_code == 200
-    assert b"".join(download.streaming_content) == PDF
+    assert b"".join(download.streaming_content) == (media / document.file.name).read_bytes()
     assert download["Content-Type"] == "application/pdf"
     assert download["Content-Disposition"] == 'attachment; filename="certificate.pdf"'
 
@@ -470,8 +471,8 @@ def test_a_file_that_is_not_a_pdf_renamed_pdf_is_refused(client, rma, today, med
     response = upload(client, activity, "scan.pdf", b"GIF89a\x01\x00\x01\x00 not a pdf")
 
     assert (
-        "The document was not attached to “Webinar”: Only PDF, JPEG or PNG files are accepted "
-        "(this file is none of those)."
+        "The document was not attached to “Webinar”: This file is not a readable PDF, JPEG or PNG image: "
+        "other kinds of file (HTML, SVG, Word, text...) are not accepted."
     ) in page_text(response)
     assert not ActivityDocument.objects.exists()
 
@@ -489,7 +490,7 @@ def test_an_oversize_file_is_refused(client, rma, today, media):
 def test_a_document_can_be_attached_to_a_locked_activity(client, rolled, media):
     _, course = rolled
 
-    response = upload(client, course, "proof.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
+    response = upload(client, course, "proof.png", image_bytes("PNG"))
 
     assert "Document attached to “Big course”: proof.png." in page_text(response)
     assert ActivityDocument.objects.get(activity=course).content_type == "image/png"

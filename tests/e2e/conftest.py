@@ -72,8 +72,17 @@ def page(request, browser, viewport, site):
     context = browser.new_context(viewport=viewport, base_url=site, locale="en-US")
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
+    # Whatever the Content-Security-Policy blocks (an inline script or style left in a template) is a bug.
+    blocked: list[str] = []
+
+    def note_blocked(message):
+        if "Content Security Policy" in message.text:
+            blocked.append(message.text)
+
+    page.on("console", note_blocked)
     try:
         yield page
+        assert blocked == [], blocked
     finally:
         report = getattr(request.node, "rep_call", None)
         if report is not None and report.failed:
