@@ -170,9 +170,21 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Domain used in Message-IDs and in links sent by e-mail and post.
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 PORTAL_NAME = env("PORTAL_NAME", default="AMT Member Portal")
+# The organization profile: the body the portal speaks for and how members reach its member services, shown in
+# the page footer, on every PDF and in every e-mail (core.organization). Address lines are separated by "|".
+# The defaults are demo placeholders (example.org, a 555-01xx number, a made-up PO box).
+ORGANIZATION_NAME = env("ORGANIZATION_NAME", default="American Medical Technologists (AMT)")
+ORGANIZATION_EMAIL = env("ORGANIZATION_EMAIL", default="memberservices@portal.example.org")
+ORGANIZATION_PHONE = env("ORGANIZATION_PHONE", default="(800) 555-0142")
+ORGANIZATION_ADDRESS = env("ORGANIZATION_ADDRESS", default="PO Box 1000|Springfield, IL 62701").split("|")
+# Who checks are made payable to, and where they are mailed (a lockbox may differ from the office).
+ORGANIZATION_CHECK_PAYEE = env("ORGANIZATION_CHECK_PAYEE", default="American Medical Technologists")
+ORGANIZATION_CHECK_ADDRESS = env(
+    "ORGANIZATION_CHECK_ADDRESS", default="Annual fees|PO Box 1000|Springfield, IL 62701"
+).split("|")
 # The return address printed on letters (lines separated by "|") and letters per print file of a mail batch.
 MAIL_SENDER = env(
-    "MAIL_SENDER", default="American Medical Technologists|Member Services|PO Box 1000|Springfield, IL 62701"
+    "MAIL_SENDER", default="|".join([ORGANIZATION_NAME, "Member Services", *ORGANIZATION_ADDRESS])
 ).split("|")
 MAIL_BATCH_PART_SIZE = env.int("MAIL_BATCH_PART_SIZE", default=500)
 

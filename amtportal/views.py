@@ -1,6 +1,5 @@
-"""Pages that combine apps: the member dashboard and the staff home."""
+"""Pages that combine apps: the home page (a visitor's welcome or the member dashboard) and the staff home."""
 
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -12,11 +11,17 @@ from core.permissions import staff_required
 from members import selectors
 
 
-@login_required
 @require_http_methods(["GET"])
 def home(request):
+    """A visitor reads what the portal is (sign in, or check a certification); staff go to their home."""
+    if not request.user.is_authenticated:
+        return render(request, "amtportal/welcome.html")
     if request.user.is_staff:
         return redirect("staff_home")
+    return _dashboard(request)
+
+
+def _dashboard(request):
     member = selectors.member_for_user(request.user)
     today = clock.today()
     certifications = list(selectors.member_certifications(member)) if member else []

@@ -133,8 +133,7 @@ def main() -> None:
         if letter is None:
             raise SystemExit("no pending letter: run bench/billing_cohort.py first (same DATABASE_URL)")
         letter.batch_sequence = 1
-        context = {"batch": MailBatch(day=day), "letters": [letter], "body_name": settings.PORTAL_NAME,
-                   "sender": settings.MAIL_SENDER}  # fmt: skip
+        context = {"batch": MailBatch(day=day), "letters": [letter], "sender": settings.MAIL_SENDER}
         invoice = (
             Invoice.objects.filter(issued_on=day, kind=Invoice.Kind.ANNUAL)
             .select_related("certification__member", "certification__credential")

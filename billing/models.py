@@ -223,7 +223,12 @@ class CardPaymentIntent(models.Model):
     client_secret = models.CharField(max_length=200)
     amount_cents = models.PositiveIntegerField()
     status = models.CharField(max_length=40, help_text="Stripe's status when last read.")
-    last_error = models.CharField(max_length=500, blank=True)
+    last_error = models.CharField(max_length=500, blank=True, help_text="Stripe's own words, for staff.")
+    last_error_code = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Stripe's decline or error code: the member reads plain words for it.",
+    )
     refund_claimed_at = models.DateTimeField(
         null=True,
         blank=True,

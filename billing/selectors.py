@@ -1,9 +1,13 @@
 """Billing reads used by more than one page (related rows fetched once, so query counts stay flat)."""
 
+import datetime
+
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
-from billing.models import CardPaymentIntent, Invoice, Payment
-from members.models import Member
+from billing import rules
+from billing.models import BillingPolicy, CardPaymentIntent, Invoice, Payment
+from members.models import Certification, CertificationPolicy, Member
+from members.rules import Status
 
 
 def _invoices() -> QuerySet[Invoice]:
@@ -43,6 +47,41 @@ def open_invoices_by_certification(member: Member) -> dict[int, list[Invoice]]:
     ):
         by_certification.setdefault(invoice.certification_id, []).append(invoice)
     return by_certification
+
+
+def fees_keeping_lapsed(*, invoice: Invoice, today: datetime.date) -> list[datetime.date]:
+    """While the invoice's certification is Lapsed (fees): the due dates of its other open fees past their
+    grace, which keep it Lapsed once this one is paid. The status is the certification's as stored (it is
+    recomputed after every payment): pass an invoice read after the payment."""
+    if invoice.certification.status != Status.LAPSED:
+        return []
+    others = (
+        Invoice.objects.filter(certification_id=invoice.certification_id, state=Invoice.State.OPEN)
+        .exclude(pk=invoice.pk)
+        .values_list("due_on", flat=True)
+    )
+    return rules.fees_past_grace(others, grace_days=CertificationPolicy.current().grace_days, today=today)
+
+
+def member_without_invoices_notes(*, member: Member, today: datetime.date) -> list[tuple[Certification, str]]:
+    """For the invoices page of a member who has none: each certification with, in words, when its invoice
+    comes or why none is issued (rules.no_invoice_words)."""
+    issue_days = BillingPolicy.current().issue_days_before_due
+    return [
+        (
+            certification,
+            rules.no_invoice_words(
+                credential_code=certification.credential.code,
+                status=certification.status_enum,
+                certified_on=certification.certified_on,
+                reinstated_on=certification.reinstated_on,
+                paid_through=certification.paid_through,
+                issue_days=issue_days,
+                today=today,
+            ),
+        )
+        for certification in member.certifications.select_related("credential")
+    ]
 
 
 def live_payment_intents() -> QuerySet[CardPaymentIntent]:

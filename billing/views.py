@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from billing import selectors, services, stripe_gateway
+from billing import rules, selectors, services, stripe_gateway
 from billing.models import Invoice
 from core import clock
 from core.links import absolute_url
@@ -36,14 +36,12 @@ def _own_invoice(request, number: str) -> Invoice:
 @require_GET
 def invoices(request):
     member = member_or_404(request)
-    return render(
-        request,
-        "billing/invoices.html",
-        {
-            "invoices": list(selectors.member_invoices(member)),
-            "payments": list(selectors.member_payments(member)),
-        },
-    )
+    invoices = list(selectors.member_invoices(member))
+    # Without invoices, each certification says when its invoice comes, or why none is issued.
+    notes = [] if invoices else selectors.member_without_invoices_notes(member=member, today=clock.today())
+    payments = list(selectors.member_payments(member))
+    context = {"invoices": invoices, "payments": payments, "without_invoices": notes}
+    return render(request, "billing/invoices.html", context)
 
 
 @login_required
@@ -54,18 +52,25 @@ def invoice_detail(request, number: str):
     return render(request, "billing/invoice_detail.html", {"invoice": invoice, "events": events})
 
 
-def _pay_context(invoice: Invoice, intent) -> dict:
+def _pay_context(invoice: Invoice, intent, chosen_card: str = "") -> dict:
     return {
         "invoice": invoice,
         "intent": intent,
         "test_mode": stripe_gateway.is_test_mode(),
         "test_cards": stripe_gateway.TEST_CARDS,
+        # After a refusal the form shows the card the member chose, not the first one again.
+        "chosen_card": chosen_card
+        if chosen_card in stripe_gateway.TEST_CARDS
+        else next(iter(stripe_gateway.TEST_CARDS)),
         "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+        # Stripe.js's decline messages are replaced by the same plain words (static/js/pay.js).
+        "card_error_words": rules.CARD_ERROR_WORDS | {"": rules.CARD_ERROR_OTHER},
         "return_url": absolute_url(reverse("billing:pay_return", args=[invoice.number])),
     }
 
 
 NO_ANSWER = "The payment service did not answer."
+CHOSEN_TEST_CARD = "billing_chosen_test_card"  # session key
 
 # Stripe.js and the frames and API calls of its Payment Element (Stripe's CSP guide), on the pay page only.
 STRIPE_JS_POLICY = {
@@ -85,6 +90,11 @@ def allows_stripe_js(view):
         return chosen(request, *args, **kwargs)
 
     return wrapper
+
+
+def _still_lapsed(invoice: Invoice) -> str:
+    """Paying one of several fees: which fees keep the certification Lapsed ("" when none do)."""
+    return rules.still_lapsed_words(selectors.fees_keeping_lapsed(invoice=invoice, today=clock.today()))
 
 
 def _pay_unavailable(request, invoice: Invoice, message: str):
@@ -108,9 +118,11 @@ def pay(request, number: str):
         return _pay_unavailable(request, invoice, message)
     error = ""
     if request.method == "POST":
+        # Kept for the form shown again after a refusal, here or after the 3-D Secure page.
+        request.session[CHOSEN_TEST_CARD] = request.POST.get("card", "")[:20]
         try:
             intent = services.card_pay_in_test_mode(
-                invoice=invoice, card=request.POST.get("card", ""), today=clock.today()
+                invoice=invoice, card=request.session[CHOSEN_TEST_CARD], today=clock.today()
             )
         except ValidationError as refusal:
             error = refusal.messages[0]
@@ -121,7 +133,10 @@ def pay(request, number: str):
             if intent.status == "requires_action":
                 return redirect("billing:pay_authenticate", number=invoice.number)
             return redirect("billing:pay_return", number=invoice.number)
-    context = _pay_context(invoice, intent) | {"error": error}
+    context = _pay_context(invoice, intent, request.session.get(CHOSEN_TEST_CARD, "")) | {
+        "error": error,
+        "still_lapsed": _still_lapsed(invoice),
+    }
     return render(request, "billing/pay.html", context, status=400 if error else 200)
 
 
@@ -161,10 +176,15 @@ def pay_return(request, number: str):
     invoice.refresh_from_db()
     if invoice.state == Invoice.State.PAID:
         messages.success(request, f"Thank you: {invoice.amount} received for invoice {invoice.number}.")
+        if still_lapsed := _still_lapsed(invoice):
+            messages.warning(request, still_lapsed)
     elif intent is not None and intent.status == "processing":
         messages.info(
             request, "Your payment is being processed. This page will show it as paid once it clears."
         )
+    elif intent is not None and intent.last_error_code:  # Stripe's own words stay on the staff page
+        messages.error(request, rules.card_error_for_member(intent.last_error_code))
+        return redirect("billing:pay", number=invoice.number)
     elif intent is not None and intent.last_error:
         messages.error(request, f"The payment did not go through: {intent.last_error}")
         return redirect("billing:pay", number=invoice.number)
@@ -176,7 +196,6 @@ def _pdf_context(invoice: Invoice) -> dict:
         "invoice": invoice,
         "member": invoice.certification.member,
         "credential": invoice.certification.credential,
-        "body_name": settings.PORTAL_NAME,
         "pay_link": absolute_url(reverse("billing:pay", args=[invoice.number])),
     }
 

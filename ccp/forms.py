@@ -4,8 +4,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
 
-from ccp import selectors
-from ccp.models import Activity, ActivityCategory
+from ccp.models import Activity, ActivityCategory, CcpPolicy
+from ccp.selectors import CategoryChoices
 from core.formatting import format_date, format_points
 
 CRITERIA = ("helps_job", "advances_knowledge", "prepares_advancement")
@@ -28,6 +28,11 @@ class CategoryField(forms.ModelChoiceField):
         return category_choice_label(obj)
 
 
+def document_hint() -> str:
+    """What a supporting document may be, said before an upload rather than only after a refusal."""
+    return f"PDF, JPEG or PNG, at most {CcpPolicy.current().max_document_mb} MB"
+
+
 def _date_input():
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -36,7 +41,12 @@ class ActivityForm(forms.Form):
     """One form for every category: both the dated and the period fields are present (the service uses
     the ones the category calls for), so it works without JavaScript."""
 
-    category = CategoryField(queryset=ActivityCategory.objects.none(), label="Category", empty_label=None)
+    category = CategoryField(
+        queryset=ActivityCategory.objects.none(),
+        label="Category",
+        empty_label=None,
+        error_messages={"invalid_choice": "Choose one of the categories listed."},
+    )
     title = forms.CharField(
         max_length=200, label="Title", error_messages={"required": "Give the activity a title."}
     )
@@ -84,16 +94,20 @@ class ActivityForm(forms.Form):
         label="Supporting document (optional)",
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": DOCUMENT_TYPES}),
-        help_text="PDF, JPEG or PNG. You can also attach documents later.",
     )
 
-    def __init__(self, *args, with_document: bool = True, **kwargs):
+    def __init__(self, *args, categories: CategoryChoices, with_document: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = selectors.activity_categories()
-        if not with_document:
+        self.fields["category"].queryset = categories.offered
+        self.fields["category"].help_text = " ".join(f"{reason}." for reason in categories.withheld)
+        if with_document:
+            self.fields["document"].help_text = f"{document_hint()}. You can also attach documents later."
+        else:
             del self.fields["document"]
         self.helper = FormHelper()
         self.helper.form_tag = False
+        # The fields only: the error summary above them lists the form-wide errors (activity_form.html).
+        self.helper.template = "ccp/_activity_fields.html"
         self.helper.layout = Layout(
             "category",
             "title",
@@ -114,6 +128,15 @@ class ActivityForm(forms.Form):
             }
             for category in self.fields["category"].queryset
         }
+
+    def error_summary(self) -> list[tuple[str, str]]:
+        """Every error, form-wide ones first, as (the id of the field it links to, or "", the words)."""
+        summary = [("", str(message)) for message in self.non_field_errors()]
+        for field in self:
+            # A radio group has no element of its own id: the link goes to its first choice.
+            target = field.auto_id + ("_0" if isinstance(field.field.widget, forms.RadioSelect) else "")
+            summary += [(target, f"{field.label}: {message}") for message in field.errors]
+        return summary
 
     @classmethod
     def initial_from(cls, activity: Activity) -> dict:

@@ -143,6 +143,26 @@ def is_compliant(*, counted: Decimal, required: Decimal, attested: bool) -> bool
     return counted >= required or attested
 
 
+@dataclass(frozen=True)
+class CategoryOffer:
+    """Whether a category is offered for a new claim and, when it is not, why (in words)."""
+
+    offered: bool
+    reason: str = ""
+
+
+def category_offer(rule: CategoryRule, cycle_start: datetime.date | None) -> CategoryOffer:
+    """A category with an "accepted through" date is offered only while the open cycle starts on or before
+    that date: after it, no day of the cycle can earn its points (DOMAIN.md "Employment (effective
+    2021-01-01)"). `cycle_start` None: no cycle is open, so nothing dated can count."""
+    if rule.accepted_through is None or (cycle_start is not None and cycle_start <= rule.accepted_through):
+        return CategoryOffer(True)
+    why = f"{rule.name} is not offered: it counts only through {format_date(rule.accepted_through)}"
+    if cycle_start is None:
+        return CategoryOffer(False, f"{why}, and no CCP cycle is open")
+    return CategoryOffer(False, f"{why}, and your current cycle started on {format_date(cycle_start)}")
+
+
 def _accepted_only_through(rule: CategoryRule) -> str:
     """Why a dated rule refuses (part of) a claim."""
     assert rule.accepted_through is not None

@@ -8,7 +8,6 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_http_methods
@@ -18,8 +17,6 @@ from ccp.models import Activity, Cycle
 from core import clock
 from core.formatting import format_date, format_points
 from core.pdf import pdf_response, render_pdf
-
-BODY_NAME = getattr(settings, "CERTIFYING_BODY_NAME", "American Medical Technologists (AMT)")
 
 
 @dataclass(frozen=True)
@@ -68,7 +65,6 @@ def transcript_context(cycle: Cycle, *, today: datetime.date) -> dict:
     lines = sorted(report.lines, key=lambda line: (line.activity.first_day, line.activity.pk))
     certification = cycle.certification
     return {
-        "body_name": BODY_NAME,
         "cycle": cycle,
         "member": certification.member,
         "credential": certification.credential,

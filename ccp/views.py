@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ccp import selectors, services
-from ccp.forms import ActivityForm, AttestationForm, DocumentForm
+from ccp.forms import ActivityForm, AttestationForm, DocumentForm, document_hint
 from ccp.services.activities import is_locked
 from ccp.services.attestations import attestation_statement
 from core import clock, uploads
@@ -64,6 +64,7 @@ def certification(request, certification_pk):
         "report": selectors.cycle_report(current, today=today, cycles=cycles) if current else None,
         "earlier": [cycle for cycle in cycles if not cycle.is_open],
         "changes": selectors.activity_changes(certification_id=certification.pk),
+        "document_hint": document_hint(),
     }
     return render(request, "ccp/certification.html", context)
 
@@ -74,7 +75,8 @@ def cycle_detail(request, cycle_pk):
     cycle = _own_cycle(request, cycle_pk)
     cycles = list(selectors.certification_cycles(cycle.certification_id))
     report = selectors.cycle_report(cycle, today=clock.today(), cycles=cycles)
-    return render(request, "ccp/cycle_detail.html", {"certification": cycle.certification, "report": report})
+    context = {"certification": cycle.certification, "report": report, "document_hint": document_hint()}
+    return render(request, "ccp/cycle_detail.html", context)
 
 
 def _record_with_document(*, certification, form: ActivityForm, user):
@@ -95,7 +97,8 @@ def _record_with_document(*, certification, form: ActivityForm, user):
 @require_http_methods(["GET", "POST"])
 def activity_add(request, certification_pk):
     certification = _own_certification(request, certification_pk)
-    form = ActivityForm(request.POST or None, request.FILES or None)
+    categories = selectors.activity_categories(certification_id=certification.pk)
+    form = ActivityForm(request.POST or None, request.FILES or None, categories=categories)
     if request.method == "POST" and form.is_valid():
         try:
             activity = _record_with_document(certification=certification, form=form, user=request.user)
@@ -113,7 +116,10 @@ def activity_add(request, certification_pk):
 def activity_edit(request, activity_pk):
     activity = _own_activity(request, activity_pk)
     initial = ActivityForm.initial_from(activity)
-    form = ActivityForm(request.POST or None, initial=initial, with_document=False)
+    categories = selectors.activity_categories(
+        certification_id=activity.certification_id, keep_id=activity.category_id
+    )
+    form = ActivityForm(request.POST or None, initial=initial, categories=categories, with_document=False)
     if request.method == "POST" and form.is_valid():
         try:
             services.activity_update(

@@ -1,7 +1,8 @@
 """How dates and CCP points read, the same on pages, e-mails, letters and PDFs.
 
 Templates use the same functions through `{% load portal %}`: `{{ day|long_date }}`, `{{ day|short_date }}`,
-`{{ value|points }}`, `{{ value|points:"unless_whole" }}`, `{{ value|points:"significant" }}`.
+`{{ moment|long_date_time }}`, `{{ value|points }}`, `{{ value|points:"unless_whole" }}`,
+`{{ value|points:"significant" }}`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,12 @@ def format_date(day: datetime.date, *, abbreviated: bool = False) -> str:
     """ "November 29, 2026"; abbreviated: "Nov 29, 2026" (where space is short: tables, footers)."""
     month = f"{day:%b}" if abbreviated else f"{day:%B}"
     return f"{month} {day.day}, {day.year}"
+
+
+def format_date_time(moment: datetime.datetime) -> str:
+    """ "November 29, 2026, 10:42 AM CST": the moment in its own time zone (the caller localizes it)."""
+    hour, noon = moment.hour % 12 or 12, "AM" if moment.hour < 12 else "PM"
+    return f"{format_date(moment)}, {hour}:{moment:%M} {noon} {moment.tzname() or ''}".rstrip()
 
 
 def format_points(value: Decimal | int, *, decimals: PointsDecimals = "two") -> str:

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from core.admin_helpers import ReadOnly, ReadOnlyAdmin, SingletonPolicyAdmin
 from members import services
+from members.forms import CONTACT_HELP_TEXTS, ContactDetailsChecked
 from members.models import (
     MAILING_ADDRESS_FIELDS,
     Certification,
@@ -44,7 +45,14 @@ class CertificationPolicyAdmin(SingletonPolicyAdmin):
     pass
 
 
-class MemberAddForm(forms.ModelForm):
+class MemberChangeForm(ContactDetailsChecked):
+    class Meta:
+        model = Member
+        fields = "__all__"
+        help_texts = CONTACT_HELP_TEXTS
+
+
+class MemberAddForm(ContactDetailsChecked):
     email = forms.EmailField(label="E-mail address")
 
     class Meta:
@@ -57,6 +65,7 @@ class MemberAddForm(forms.ModelForm):
             "phone",
             *MAILING_ADDRESS_FIELDS,
         ]
+        help_texts = CONTACT_HELP_TEXTS
 
     def clean_email(self):
         email = self.cleaned_data["email"].lower()
@@ -77,6 +86,7 @@ class MemberAdmin(admin.ModelAdmin):
     search_fields = ["member_number", "last_name", "first_name", "user__email"]
     inlines = [CertificationInline]
     readonly_fields = ["user", "member_number", "created_at"]
+    form = MemberChangeForm
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:

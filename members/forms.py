@@ -1,14 +1,51 @@
 from django import forms
+from django.core.exceptions import ValidationError
 
 from members.models import Member
+from members.rules.contact import contact_details_clean
 from members.services.profiles import MEMBER_EDITABLE_FIELDS
+
+# What the services accept, said before anyone is refused (the checks are `contact_details_clean`).
+CONTACT_HELP_TEXTS = {
+    "phone": "With the area code. For a number outside the US, start with + and the country code.",
+    "state": "For a US address, the two-letter code: IL, DC, PR, AE ...",
+    "postal_code": "For a US address, 5 digits or ZIP+4: 62701 or 62701-1234.",
+    "country": "Two-letter country code: US, CA, GB ...",
+}
+CONTACT_WIDGETS = {
+    "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    "address_line1": forms.TextInput(attrs={"autocomplete": "address-line1"}),
+    "address_line2": forms.TextInput(attrs={"autocomplete": "address-line2"}),
+    "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
+    "state": forms.TextInput(attrs={"autocomplete": "address-level1"}),
+    "postal_code": forms.TextInput(attrs={"autocomplete": "postal-code"}),
+    "country": forms.TextInput(attrs={"autocomplete": "country"}),
+}
 
 
 class ProfileForm(forms.ModelForm):
+    """The member's own contact details; the profile service checks them and the view puts its errors
+    beside the fields."""
+
     class Meta:
         model = Member
         fields = MEMBER_EDITABLE_FIELDS
-        widgets = {"phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"})}
+        widgets = CONTACT_WIDGETS
+        help_texts = CONTACT_HELP_TEXTS
+
+
+class ContactDetailsChecked(forms.ModelForm):
+    """A member form whose save cannot hand a ValidationError back (the admin's `save_model`): the services'
+    own check of the phone and address runs in `clean`, so its errors stand beside the fields."""
+
+    def clean(self):
+        cleaned_data = super().clean()
+        contact = {name: cleaned_data[name] for name in MEMBER_EDITABLE_FIELDS if name in cleaned_data}
+        try:
+            cleaned_data.update(contact_details_clean(contact))
+        except ValidationError as error:
+            self.add_error(None, error)
+        return cleaned_data
 
 
 class StatusLookupForm(forms.Form):

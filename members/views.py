@@ -15,12 +15,14 @@ from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.http import require_http_methods
 
+from core import clock
 from core.links import absolute_url
 from members import selectors, services
 from members.forms import ProfileForm, StatusLookupForm
 from members.models import User
 from members.ratelimit import allow
 from members.selectors import member_or_404
+from members.services.mail_batch import unprintable_reason
 from members.tokens import invitation_token_generator
 
 
@@ -28,6 +30,8 @@ from members.tokens import invitation_token_generator
 @require_http_methods(["GET", "POST"])
 def profile(request):
     member = member_or_404(request)
+    # The address as saved: a refused form below must not hide (or raise) the warning.
+    mailing_problem = unprintable_reason(member)
     form = ProfileForm(request.POST or None, instance=member)
     if request.method == "POST" and form.is_valid():
         try:
@@ -35,12 +39,16 @@ def profile(request):
                 member=member, changed_by=request.user, fields=form.cleaned_data
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form.add_error(None, error)  # field errors go beside their fields
         else:
-            messages.success(request, f"Profile saved ({len(changes)} change(s)).")
+            if changes:
+                messages.success(request, f"Profile saved ({len(changes)} change(s)).")
+            else:
+                messages.info(request, "Nothing was changed.")
             return redirect("members:profile")
     history = member.profile_changes.select_related("changed_by")[:50]
-    return render(request, "members/profile.html", {"member": member, "form": form, "history": history})
+    context = {"member": member, "form": form, "history": history, "mailing_problem": mailing_problem}
+    return render(request, "members/profile.html", context)
 
 
 @login_required
@@ -88,7 +96,8 @@ def verify(request):
             return limited
         if form.is_valid():
             certifications = selectors.certifications_for_lookup(**form.cleaned_data)
-    return render(request, "members/verify.html", {"form": form, "certifications": certifications})
+    context = {"form": form, "certifications": certifications, "answered_at": clock.now()}
+    return render(request, "members/verify.html", context)
 
 
 @require_http_methods(["GET"])
@@ -98,7 +107,8 @@ def verify_token(request, token):
     certification = selectors.certification_by_token(token)
     if certification is None:
         raise Http404("No certification has this verification link.")
-    return render(request, "members/verify_token.html", {"certification": certification})
+    context = {"certification": certification, "answered_at": clock.now()}
+    return render(request, "members/verify_token.html", context)
 
 
 @require_http_methods(["GET"])

@@ -19,6 +19,7 @@ from django.db.models import Q
 
 from billing import stripe_gateway
 from billing.models import CardPaymentIntent, Invoice, Payment, StripeCustomer
+from billing.rules import card_error_for_member
 from billing.selectors import live_payment_intent, live_payment_intents
 from billing.services.invoices import invoice_record_payment
 from billing.services.refunds import payment_intent_claim_refund, payment_intent_refund_unexpected
@@ -113,8 +114,14 @@ def _replace_spent_intent(intent: CardPaymentIntent) -> CardPaymentIntent:
     return _create_intent(intent.invoice)
 
 
+def _error_code(error) -> str:
+    """Stripe's most precise code for a failure (an exception or an intent's last_payment_error)."""
+    return getattr(error, "decline_code", None) or getattr(error, "code", None) or ""
+
+
 def _confirm_with_card(intent: CardPaymentIntent, number: str, today: datetime.date) -> str:
-    """Confirm the intent with a test card number; returns the bank's message when it is declined."""
+    """Confirm the intent with a test card number; returns the code of the decline ("" when not declined,
+    "card_error" when Stripe gave none). Stripe's own message is kept for staff in `last_error`."""
     api = stripe_gateway.client().v1
     method = api.payment_methods.create(
         params={
@@ -127,15 +134,16 @@ def _confirm_with_card(intent: CardPaymentIntent, number: str, today: datetime.d
         remote = api.payment_intents.confirm(intent.stripe_id)
     except stripe.CardError as error:
         intent.status, intent.last_error = "requires_payment_method", error.user_message or str(error)
+        intent.last_error_code = _error_code(getattr(error, "error", None)) or error.code or "card_error"
     else:
-        intent.status, intent.last_error = remote.status, ""
-    intent.save(update_fields=["status", "last_error", "updated_at"])
-    return intent.last_error
+        intent.status, intent.last_error, intent.last_error_code = remote.status, "", ""
+    intent.save(update_fields=["status", "last_error", "last_error_code", "updated_at"])
+    return intent.last_error_code
 
 
 def card_pay_in_test_mode(*, invoice: Invoice, card: str, today: datetime.date) -> CardPaymentIntent:
     """Test mode only: confirm the invoice's intent with a test card through the same SDK calls Stripe.js
-    makes. Returns the intent; a decline raises ValidationError with the bank's message."""
+    makes. Returns the intent; a decline raises ValidationError in plain words (card_error_for_member)."""
     if not stripe_gateway.is_test_mode():
         raise ValidationError("Test cards are accepted only in test mode.")
     if card not in stripe_gateway.TEST_CARDS:
@@ -149,7 +157,7 @@ def card_pay_in_test_mode(*, invoice: Invoice, card: str, today: datetime.date) 
         paid = intent.status in PAID_INTENT_STATUSES
         declined = "" if paid else _confirm_with_card(intent, number, today)
     if declined:
-        raise ValidationError(f"The payment did not go through: {declined}")
+        raise ValidationError(card_error_for_member(declined))
     if intent.status == "succeeded":
         payment_intent_sync(stripe_id=intent.stripe_id, today=today, source="card payment")
     return intent
@@ -165,7 +173,7 @@ def card_complete_3d_secure(
         stripe_gateway.complete_3d_secure(intent.stripe_id, intent.client_secret, success=success)
     except stripe.StripeError as error:
         raise ValidationError(
-            f"The payment could not be authenticated: {error.user_message or error}"
+            card_error_for_member(_error_code(error) or "payment_intent_authentication_failure")
         ) from error
     return payment_intent_sync(stripe_id=intent.stripe_id, today=today, source="card payment")
 
@@ -208,7 +216,8 @@ def _store_intent(
         error = getattr(remote, "last_payment_error", None)
         if error and remote.status != "succeeded":
             intent.last_error = getattr(error, "message", None) or intent.last_error
-        intent.save(update_fields=["status", "last_error", "updated_at"])
+            intent.last_error_code = _error_code(error) or intent.last_error_code or "card_error"
+        intent.save(update_fields=["status", "last_error", "last_error_code", "updated_at"])
         if remote.status == "succeeded":
             invoice_record_payment(
                 invoice=invoice,

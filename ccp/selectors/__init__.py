@@ -4,6 +4,7 @@ their compliance (cycles), and the reports pages and the transcript show of a cy
 
 from ccp.selectors.cycles import (
     HISTORY_LENGTH,
+    CategoryChoices,
     activities_of_cycles,
     activities_overlapping,
     activity_categories,
@@ -42,6 +43,7 @@ __all__ = [
     "CycleReport",
     "CycleSummary",
     "HISTORY_LENGTH",
+    "CategoryChoices",
     "activities_of_cycles",
     "activities_overlapping",
     "activity_categories",

@@ -3,6 +3,7 @@ and activities a member may see, documents a user may download, the activity cha
 activities a cycle locks. Shared by pages, PDFs, jobs and later apps."""
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -154,8 +155,25 @@ def document_for_user(*, user, pk: int) -> ActivityDocument | None:
     return documents.filter(pk=pk).first()
 
 
-def activity_categories() -> QuerySet[ActivityCategory]:
-    return ActivityCategory.objects.all()
+@dataclass(frozen=True)
+class CategoryChoices:
+    """The categories a claim of a certification may be recorded in, and why each other one is not."""
+
+    offered: QuerySet[ActivityCategory]
+    withheld: list[str]
+
+
+def activity_categories(*, certification_id: int, keep_id: int | None = None) -> CategoryChoices:
+    """The categories that can still earn points in the certification's open cycle (rules.category_offer),
+    and `keep_id`, the category of the claim being edited, so that it can be saved as it is."""
+    cycle = open_cycle(certification_id)
+    offers = {
+        category.pk: rules.category_offer(category.rule(), cycle.start_on if cycle else None)
+        for category in ActivityCategory.objects.all()
+    }
+    offered = [pk for pk, offer in offers.items() if offer.offered or pk == keep_id]
+    withheld = [offer.reason for pk, offer in offers.items() if pk not in offered]
+    return CategoryChoices(ActivityCategory.objects.filter(pk__in=offered), withheld)
 
 
 def cycle_locks(cycle: Cycle, activity: Activity, today: datetime.date | None = None) -> bool:

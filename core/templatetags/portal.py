@@ -8,8 +8,11 @@ from decimal import Decimal
 
 from django import template
 from django.conf import settings
+from django.utils import timezone
 
-from core.formatting import PointsDecimals, format_date, format_points
+from core.formatting import PointsDecimals, format_date, format_date_time, format_points
+from core.organization import Organization
+from core.organization import organization as organization_profile
 
 register = template.Library()
 
@@ -27,6 +30,12 @@ def short_date(day: datetime.date | None) -> str:
 
 
 @register.filter
+def long_date_time(moment: datetime.datetime | None) -> str:
+    """{{ moment|long_date_time }}: "November 29, 2026, 10:42 AM CST", in the portal's time zone."""
+    return format_date_time(timezone.localtime(moment)) if moment else ""
+
+
+@register.filter
 def points(value: Decimal | int | None, decimals: PointsDecimals = "two") -> str:
     """{{ value|points }}: "12.50"; {{ value|points:"unless_whole" }}: "30" (format_points' `decimals`)."""
     return "" if value is None or value == "" else format_points(value, decimals=decimals)
@@ -36,6 +45,13 @@ def points(value: Decimal | int | None, decimals: PointsDecimals = "two") -> str
 def portal_name() -> str:
     """{% portal_name %}: the portal's name (settings.PORTAL_NAME), also where no request is at hand."""
     return settings.PORTAL_NAME
+
+
+@register.simple_tag
+def organization() -> Organization:
+    """{% organization as organization %}: the organization profile (core.organization), also in PDFs and
+    e-mails, which are rendered without a request (so without the context processor)."""
+    return organization_profile()
 
 
 @register.simple_tag

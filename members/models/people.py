@@ -3,7 +3,9 @@ address, the address lines letters print) and the history of profile changes."""
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils.text import capfirst
 
 from core.history import FieldChange
 
@@ -104,3 +106,13 @@ class ProfileChange(FieldChange):
 
     def __str__(self):
         return f"{self.member.member_number} {self.field}: {self.old_value!r} -> {self.new_value!r}"
+
+    @property
+    def field_label(self) -> str:
+        """The field as the forms name it ("ZIP or postal code", "Phone"); the row keeps the field's name."""
+        model = User if self.field == "email" else Member  # the login e-mail is the user's
+        try:
+            field = model._meta.get_field(self.field)
+        except FieldDoesNotExist:  # a field since removed: its name is all there is
+            return self.field
+        return str(capfirst(getattr(field, "verbose_name", self.field)))

@@ -4,9 +4,16 @@ Pure functions on dates: no ORM, no clock. The same functions decide a status in
 explain it to the member, so every result carries its reason in words. Three modules: dates (anchor, fee
 years, paid-through, lapse date, cycles), status (the statuses, their sets, the derivation) and timeline
 (what is coming: dated events, their urgency, the stop date and its reason); every name is here, so
-`from members import rules` and `rules.<name>` keep working.
+`from members import rules` and `rules.<name>` keep working. Beside them, contact: a member's phone and
+postal address checked and normalized (the lists of US states and countries, `contact_details_clean`).
 """
 
+from members.rules.contact import (
+    COUNTRY_CODES,
+    US_STATE_CODES,
+    contact_details_clean,
+    phone_format,
+)
 from members.rules.dates import (
     CCP_ORIGINAL_CUTOFF,
     CCP_REINSTATED_CUTOFF,
@@ -55,6 +62,10 @@ from members.rules.timeline import (
 )
 
 __all__ = [
+    "COUNTRY_CODES",
+    "US_STATE_CODES",
+    "contact_details_clean",
+    "phone_format",
     "AMBER_FROM_DAYS",
     "RED_FROM_DAYS",
     "StopDate",

@@ -109,7 +109,6 @@ def _render_part(batch: MailBatch, letters: list[Notice]) -> bytes:
         {
             "batch": batch,
             "letters": letters,
-            "body_name": settings.PORTAL_NAME,
             "sender": settings.MAIL_SENDER,
         },
     )

@@ -10,6 +10,7 @@ from django.urls import reverse
 from core import clock
 from core.links import absolute_url
 from members.models import MAILING_ADDRESS_FIELDS, Member, ProfileChange, User
+from members.rules.contact import contact_details_clean
 from members.services.notices import notice_email_enqueue
 from members.tokens import invitation_path_args
 
@@ -28,7 +29,8 @@ def member_create(
     invite: bool = True,
     **contact: Any,
 ) -> Member:
-    """A member with a login that has no password yet; the invitation lets them set one."""
+    """A member with a login that has no password yet; the invitation lets them set one. The phone and the
+    address in `contact` are checked and normalized as a profile change is (`contact_details_clean`)."""
     email = email.strip().lower()
     try:
         User._meta.get_field("email").run_validators(email)  # the address's form and the column's length
@@ -38,6 +40,7 @@ def member_create(
         raise ValidationError(f"Member number {member_number} is already in use.")
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError(f"The e-mail address {email} is already in use.")
+    contact = contact_details_clean(contact)
     member = Member(
         member_number=member_number,
         first_name=first_name,
@@ -79,14 +82,15 @@ def member_accept_invitation(*, user: User, password: str) -> User:
 
 
 def member_update_profile(*, member: Member, changed_by: User, fields: dict[str, str]) -> list[ProfileChange]:
-    """Change profile fields; one history row per field that really changed."""
+    """Change profile fields, checked and normalized (`contact_details_clean`); one history row per field
+    that really changed. A wrong value raises ValidationError (an error per field) and changes nothing."""
     allowed = STAFF_EDITABLE_FIELDS if changed_by.is_staff else MEMBER_EDITABLE_FIELDS
     if unknown := set(fields) - set(allowed):
         raise ValidationError(f"These fields can't be changed here: {', '.join(sorted(unknown))}.")
     with transaction.atomic():
         locked = Member.objects.select_for_update().get(pk=member.pk)
         changes = []
-        for field, value in fields.items():
+        for field, value in _profile_fields_clean(locked, fields).items():
             old = getattr(locked, field)
             if old != value:
                 setattr(locked, field, value)
@@ -104,6 +108,14 @@ def member_update_profile(*, member: Member, changed_by: User, fields: dict[str,
         locked.save()
         ProfileChange.objects.bulk_create(changes)
     return changes
+
+
+def _profile_fields_clean(member: Member, fields: dict[str, str]) -> dict[str, str]:
+    """`fields` checked within the address they change: a new country checks the state and ZIP kept too
+    (they may not fit it); a field not given is left as it is."""
+    if "country" in fields:
+        fields = {"state": member.state, "postal_code": member.postal_code} | fields
+    return contact_details_clean(fields, country=member.country)
 
 
 def member_record_email_change(*, member: Member, old: str, new: str, changed_by: User) -> ProfileChange:

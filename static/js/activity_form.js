@@ -25,3 +25,18 @@
   select.addEventListener("change", update);
   update();
 })();
+
+// After a refused submission the error summary is read first; its links take the focus to their field.
+(function () {
+  const summary = document.getElementById("error-summary");
+  if (!summary) return;
+  document.getElementById("error-summary-heading").focus();
+  summary.addEventListener("click", function (event) {
+    const link = event.target.closest("a[href^='#']");
+    const field = link && document.getElementById(link.getAttribute("href").slice(1));
+    if (!field) return;
+    event.preventDefault();
+    (field.closest("[id^='div_id_'], fieldset") || field).scrollIntoView();
+    field.focus({ preventScroll: true });
+  });
+})();

@@ -11,7 +11,10 @@
     event.preventDefault();
     button.disabled = true;
     const { error } = await stripe.confirmPayment({ elements, confirmParams: { return_url: read("return-url") } });
-    document.getElementById("payment-message").textContent = error.message;
+    // A bank's refusal reads in the portal's plain words (billing.rules.CARD_ERROR_WORDS), not Stripe's.
+    const words = read("card-error-words");
+    const refusal = error.type === "card_error" && (words[error.decline_code] || words[error.code] || words[""]);
+    document.getElementById("payment-message").textContent = refusal || error.message;
     button.disabled = false;
   });
 })();

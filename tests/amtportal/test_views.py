@@ -237,10 +237,27 @@ def test_the_dashboard_timeline_adds_no_inline_style_or_script(client, today):
 
 
 def test_an_anonymous_visitor_is_asked_to_sign_in(client):
+    # A visitor's home says what the portal is, with the way in and the public status check
     response = client.get(reverse("home"))
 
-    assert response.status_code == 302
-    assert response.url.startswith(reverse("account_login"))
+    assert response.status_code == 200
+    text = page_text(response)
+    assert (
+        "Certified members renew their certification, pay the annual fee, record their continuing education "
+        "(CE) as CCP points and check their status here."
+    ) in text
+    assert "Employers and anyone else can verify a certification without an account." in text
+    page = response.content.decode()
+    assert re.search(rf'<a class="btn[^"]*" href="{reverse("account_login")}">Sign in</a>', page)
+    assert re.search(
+        rf'<a class="btn[^"]*" href="{reverse("members:verify")}">Check a certification</a>', page
+    )
+    assert "Dashboard" not in text
+
+    # and a member's own page still sends them to sign in
+    private = client.get(reverse("billing:invoices"))
+    assert private.status_code == 302
+    assert private.url.startswith(reverse("account_login"))
 
 
 # --- Staff home and two-factor authentication ------------------------------------------------------
@@ -387,7 +404,7 @@ def test_after_5_failed_sign_ins_even_the_right_password_is_refused(client):
         "Too many failed sign-in attempts for this account. Try again in 5 minutes, or reset your password."
         in page_text(response)
     )
-    assert client.get(reverse("home")).status_code == 302
+    assert "_auth_user_id" not in client.session
 
 
 def test_failed_sign_ins_for_another_address_do_not_lock_a_member_out(client):

@@ -41,6 +41,9 @@ def test_with_real_keys_the_pay_page_policy_admits_stripe_js(signed_in, localstr
     assert response.status_code == 200
     page = response.content.decode()
     assert '<script src="https://js.stripe.com/v3/"></script>' in page
+    # pay.js shows a decline in the portal's words, not Stripe.js's (that browser path is untested offline)
+    assert '<script id="card-error-words" type="application/json">' in page
+    assert "Your bank did not confirm the payment (3-D Secure)." in page
     policy = dict(part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";"))
     assert policy["script-src"].split() == ["'self'", "https://js.stripe.com", "https://*.js.stripe.com"]
     assert "https://js.stripe.com" in policy["frame-src"].split()

@@ -18,7 +18,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("localstripe")]
 
 FEE_YEAR_END = datetime.date(2027, 4, 30)
 PAID_THROUGH_BEFORE = datetime.date(2026, 4, 30)
-DECLINED = "The payment did not go through: Your card was declined."
+DECLINED = "Your card was declined. Try another card, or ask your bank why."
+NOT_AUTHENTICATED = "Your bank did not confirm the payment (3-D Secure). Try again or use another card."
 
 
 @pytest.fixture
@@ -93,7 +94,8 @@ def test_declined_card_leaves_the_invoice_open_and_a_retry_pays_with_one_live_in
     assert not Payment.objects.exists()
     declined = _live_intents(invoice).get()
     assert declined.status == "requires_payment_method"
-    assert declined.last_error == "Your card was declined."
+    assert declined.last_error == "Your card was declined."  # Stripe's words, kept for staff only
+    assert declined.last_error_code == "card_declined"
     assert len(mail.outbox) == 0
 
     intent = pay(invoice, "success")
@@ -111,7 +113,7 @@ def test_declined_card_leaves_the_invoice_open_and_a_retry_pays_with_one_live_in
 
 def test_two_declines_in_a_row_still_leave_one_live_intent(invoice, pay):
     for _ in range(2):
-        with pytest.raises(ValidationError, match="Your card was declined"):
+        with pytest.raises(ValidationError, match="Your card was declined. Try another card"):
             pay(invoice, "decline")
 
     assert _live_intents(invoice).count() == 1
@@ -141,7 +143,8 @@ def test_failed_3d_secure_leaves_the_invoice_open_with_the_reason_and_a_retry_pa
     intent = services.card_complete_3d_secure(intent=intent, success=False, today=FIXED_PAY_DAY)
 
     assert intent.status == "requires_payment_method"
-    assert intent.last_error == "The provided PaymentMethod has failed authentication."
+    assert intent.last_error == "The provided PaymentMethod has failed authentication."  # for staff
+    assert intent.last_error_code == "payment_intent_authentication_failure"
     invoice.refresh_from_db()
     assert invoice.is_open
     assert not Payment.objects.exists()

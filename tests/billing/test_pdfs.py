@@ -150,8 +150,82 @@ def test_the_renewal_letter_page_has_the_address_in_the_envelope_window(media, m
         f"Invoice {invoice.number} For RMA annual fee, May 1, 2026 to Apr 30, 2027 Amount due $50.00 "
         "Due date May 31, 2026",
         f"Pay online by card at http://127.0.0.1:8000/invoices/{invoice.number}/pay/",
-        f"Or pay by check for $50.00, payable to the certifying body. Write your member number "
-        f"{member.member_number} and the invoice number {invoice.number} on the check.",
+        f"Or pay by check for $50.00, payable to American Medical Technologists. Write your member number "
+        f"{member.member_number} and the invoice number {invoice.number} on the check and mail it to "
+        "American Medical Technologists, Annual fees, PO Box 1000, Springfield, IL 62701.",
+        "Questions? Contact member services: memberservices@portal.example.org, (800) 555-0142.",
         f"April 1, 2026 Member {member.member_number} Letter 1",  # the batch day, beside the address
     ]:
         assert expected in words, expected
+
+
+# --- The organization profile on every PDF (issue 12) ---------------------------------------------------
+
+
+@pytest.fixture
+def organization(settings):
+    """Another body's profile: every PDF must print these settings, not words written into a template."""
+    settings.ORGANIZATION_NAME = "Board of Allied Health (BAH)"
+    settings.ORGANIZATION_EMAIL = "help@bah.example.org"
+    settings.ORGANIZATION_PHONE = "(312) 555-0177"
+    settings.ORGANIZATION_ADDRESS = ["200 Main Street", "Suite 4", "Evanston, IL 60201"]
+    settings.ORGANIZATION_CHECK_PAYEE = "BAH Renewals"
+    settings.ORGANIZATION_CHECK_ADDRESS = ["Lockbox 77", "Chicago, IL 60680"]
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_the_invoice_pdf_is_headed_by_the_body_and_says_whom_to_pay_by_check_and_where_to_mail_it(
+    client, member, invoice, organization
+):
+    _, text = pdf_text(download(client, member, f"/invoices/{invoice.number}/invoice.pdf"))
+
+    text = words(text)
+    for expected in [
+        "Board of Allied Health (BAH)",
+        "help@bah.example.org · (312) 555-0177 200 Main Street, Suite 4, Evanston, IL 60201",
+        f"By check for $50.00, payable to BAH Renewals, with member number {member.member_number} and "
+        f"invoice number {invoice.number} written on it, mailed to: "
+        "BAH Renewals Lockbox 77 Chicago, IL 60680",
+        "Questions about this invoice? Contact member services: help@bah.example.org, (312) 555-0177.",
+    ]:
+        assert expected in text, expected
+    for stale in ["AMT Member Portal", "certifying body", "American Medical Technologists"]:
+        assert stale not in text, stale
+
+
+def test_the_receipt_pdf_is_headed_by_the_body_with_member_services_contact(
+    client, member, invoice, organization
+):
+    services.invoice_record_check(
+        invoice=invoice, check_number="2044", received_on=D(2026, 4, 3), today=D(2026, 4, 6),
+        actor=make_staff("Billing staff"),
+    )  # fmt: skip
+
+    _, text = pdf_text(download(client, member, f"/invoices/{invoice.number}/receipt.pdf"))
+
+    text = words(text)
+    assert "Board of Allied Health (BAH)" in text
+    assert "help@bah.example.org · (312) 555-0177 200 Main Street, Suite 4, Evanston, IL 60201" in text
+    assert "AMT Member Portal" not in text
+
+
+def test_the_renewal_letter_names_the_payee_the_check_address_and_member_services(
+    media, member, invoice, organization
+):
+    with time_machine.travel(datetime.datetime(2026, 4, 1, 15, tzinfo=datetime.UTC)):
+        services.renewal_notices_send(today=ISSUE_DAY)
+        batch = mail_batch_build(day=ISSUE_DAY)
+
+    text = words(PdfReader(default_storage.open(batch.parts.get().pdf)).pages[0].extract_text())
+
+    assert (
+        "Or pay by check for $50.00, payable to BAH Renewals. Write your member number "
+        f"{member.member_number} and the invoice number {invoice.number} on the check and mail it to "
+        "BAH Renewals, Lockbox 77, Chicago, IL 60680."
+    ) in text
+    assert "Questions? Contact member services: help@bah.example.org, (312) 555-0177." in text
+    assert "Board of Allied Health (BAH) · member services help@bah.example.org, (312) 555-0177" in text
+    assert "certifying body" not in text and "AMT Member Portal" not in text

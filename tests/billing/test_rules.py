@@ -379,3 +379,122 @@ def test_the_due_step_is_the_latest_whose_date_has_come(start_month_day, issue_d
     assert step == (reached[-1] if reached else None)
     if today >= dates[-1]:
         assert step is not None and step.code == "lapse"
+
+
+@pytest.mark.parametrize(
+    ("code", "member_reads"),
+    [
+        ("payment_intent_authentication_failure", "Your bank did not confirm the payment (3-D Secure)."),
+        ("card_declined", "Your card was declined. Try another card, or ask your bank why."),
+        ("generic_decline", "Your card was declined. Try another card, or ask your bank why."),
+        ("stolen_card", "Your card was declined. Try another card, or ask your bank why."),  # says no more
+        ("insufficient_funds", "Your card was declined: not enough funds."),
+        ("expired_card", "Your card has expired."),
+        ("incorrect_cvc", "The card's security code (CVC) is wrong."),
+        ("a_code_stripe_adds_tomorrow", "The payment did not go through. Try again or use another card."),
+        ("", "The payment did not go through. Try again or use another card."),
+        (None, "The payment did not go through. Try again or use another card."),
+    ],
+)
+def test_stripe_error_codes_read_as_plain_words(code, member_reads):
+    assert rules.card_error_for_member(code).startswith(member_reads)
+
+
+@pytest.mark.parametrize(
+    ("due_dates", "today", "grace_days", "expected"),
+    [
+        ([datetime.date(2025, 5, 31), datetime.date(2024, 5, 31)], datetime.date(2025, 9, 1), 0, 2),
+        ([datetime.date(2025, 5, 31)], datetime.date(2025, 5, 31), 0, 0),  # due today: not yet lapsed
+        ([datetime.date(2025, 5, 31)], datetime.date(2025, 6, 1), 0, 1),
+        ([datetime.date(2025, 5, 31)], datetime.date(2025, 6, 30), 30, 0),  # inside the grace
+        ([datetime.date(2025, 5, 31)], datetime.date(2025, 7, 1), 30, 1),
+        ([], datetime.date(2025, 7, 1), 0, 0),
+    ],
+)
+def test_fees_past_grace_are_those_that_keep_a_certification_lapsed(due_dates, today, grace_days, expected):
+    past = rules.fees_past_grace(due_dates, grace_days=grace_days, today=today)
+
+    assert len(past) == expected
+    assert past == sorted(past)
+
+
+@pytest.mark.parametrize(
+    ("due_dates", "words"),
+    [
+        ([], ""),
+        (
+            [datetime.date(2024, 5, 31)],
+            "Your certification stays Lapsed (fees) until the fee due May 31, 2024 is paid too.",
+        ),
+        (
+            [datetime.date(2025, 5, 31), datetime.date(2023, 5, 31), datetime.date(2024, 5, 31)],
+            "Your certification stays Lapsed (fees) until the fees due May 31, 2023, May 31, 2024 and "
+            "May 31, 2025 are paid too.",
+        ),
+    ],
+)
+def test_still_lapsed_words_name_every_fee_earliest_first(due_dates, words):
+    assert rules.still_lapsed_words(due_dates) == words
+
+
+# --- A certification without invoices: what the invoices page says (issue 12) --------------------------
+
+ACTIVE, LAPSED = rules.Status.ACTIVE, rules.Status.LAPSED
+
+
+@pytest.mark.parametrize(
+    ("status", "certified_on", "reinstated_on", "paid_through", "today", "words"),
+    [
+        (  # newly certified: the anchor's fee year is covered; the first invoice is for the next one
+            ACTIVE, D(2026, 2, 10), None, D(2027, 1, 31), D(2026, 3, 2),
+            "Your first RMA annual invoice is issued on December 30, 2026, 60 days before its fee is due on "
+            "February 28, 2027. The fee year Feb 1, 2026 to Jan 31, 2027 is covered by your exam fee.",
+        ),
+        (  # reinstated: the covered fee year is the reinstatement's, paid by the recertification fee
+            ACTIVE, D(2012, 7, 9), D(2026, 1, 20), D(2026, 12, 31), D(2026, 3, 2),
+            "Your first RMA annual invoice is issued on December 2, 2026, 60 days before its fee is due on "
+            "January 31, 2027. The fee year Jan 1, 2026 to Dec 31, 2026 is covered by your recertification "
+            "fee.",
+        ),
+        (  # paid ahead (fees recorded without invoices): the next invoice, not the first
+            ACTIVE, D(2019, 5, 14), None, D(2026, 4, 30), D(2026, 3, 2),
+            "Your next RMA annual invoice is issued on April 1, 2026, 60 days before its fee is due on "
+            "May 31, 2026.",
+        ),
+        (  # the issue day has come and the daily job has not issued it yet
+            LAPSED, D(2019, 5, 14), None, D(2025, 4, 30), D(2026, 3, 2),
+            "The invoice for your RMA annual fee due on May 31, 2025 is being issued: it appears here within "
+            "a day.",
+        ),
+        (
+            rules.Status.NONCOMPLIANT, D(2019, 5, 14), None, D(2026, 4, 30), D(2026, 3, 2),
+            "Your RMA certification is Non-compliant (CCP): no annual invoices are issued while it is not "
+            "active. The way back is recertification.",
+        ),
+        (  # member07 of the demo: fees unpaid for over 3 years
+            rules.Status.MUST_RECERTIFY, D(2016, 5, 17), None, D(2022, 4, 30), D(2026, 3, 2),
+            "Your RMA certification is Must recertify: no annual invoices are issued while it is not active. "
+            "The way back is recertification.",
+        ),
+        (
+            rules.Status.EXAM_REQUIRED, D(2005, 5, 17), None, D(2014, 4, 30), D(2026, 3, 2),
+            "Your RMA certification is Exam required: no annual invoices are issued while it is not active. "
+            "The way back is recertification by exam.",
+        ),
+    ],
+)  # fmt: skip
+def test_no_invoice_words_say_when_the_invoice_comes_or_why_none_does(
+    status, certified_on, reinstated_on, paid_through, today, words
+):
+    assert (
+        rules.no_invoice_words(
+            credential_code="RMA",
+            status=status,
+            certified_on=certified_on,
+            reinstated_on=reinstated_on,
+            paid_through=paid_through,
+            issue_days=ISSUE_DAYS,
+            today=today,
+        )
+        == words
+    )

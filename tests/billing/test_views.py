@@ -88,11 +88,67 @@ def test_invoices_list_shows_open_invoices_first_with_a_pay_button(signed_in, tw
     assert f"R-{paid_invoice.number}" in text  # the payment history
 
 
-def test_invoices_list_without_invoices_says_so(signed_in):
+def test_invoices_list_without_invoices_or_certifications_says_so(signed_in):
     response = signed_in.get(reverse("billing:invoices"))
 
-    assert "You have no invoices yet." in _text(response)
-    assert "No payments yet." in _text(response)
+    text = _text(response)
+    assert "You have no invoices." in text
+    assert "No certification is on file for your account yet." in text
+    assert "No payments yet." in text
+
+
+def test_a_new_certification_without_invoices_says_when_its_first_invoice_comes(
+    signed_in, member, time_machine
+):
+    # Given an RMA certified on February 10, 2026: the fee year Feb 2026 - Jan 2027 is covered by the exam fee
+    time_machine.move_to(datetime.datetime(2026, 3, 2, 16, tzinfo=datetime.UTC), tick=False)
+    make_certification(member, certified_on=datetime.date(2026, 2, 10))
+
+    # When the member opens the invoices page
+    text = _text(signed_in.get(reverse("billing:invoices")))
+
+    # Then it says when the first invoice is issued and why there is none yet
+    assert (
+        "Your first RMA annual invoice is issued on December 30, 2026, 60 days before its fee is due on "
+        "February 28, 2027. The fee year Feb 1, 2026 to Jan 31, 2027 is covered by your exam fee."
+    ) in text
+
+
+def test_a_certification_that_must_recertify_says_no_invoices_are_issued_and_recertification_is_the_way_back(
+    signed_in, member, time_machine
+):
+    # Given an RPT certified in 2016 whose fees went unpaid from 2017 on: Must recertify, no invoice on file
+    time_machine.move_to(datetime.datetime(2026, 3, 2, 16, tzinfo=datetime.UTC), tick=False)
+    certification = make_certification(member, code="RPT", certified_on=datetime.date(2016, 5, 17))
+    assert certification.status == "must_recertify"
+
+    # When the member opens the invoices page
+    response = signed_in.get(reverse("billing:invoices"))
+
+    # Then it says what is true: no invoices while not active, recertification is the way back
+    text = _text(response)
+    assert (
+        "Your RPT certification is Must recertify: no annual invoices are issued while it is not active. "
+        "The way back is recertification."
+    ) in text
+    assert "annual invoice is issued" not in text and "You have no invoices yet" not in text
+    assert f'href="{reverse("members:certification", args=[certification.pk])}"' in response.content.decode()
+
+
+def test_a_member_with_a_new_and_a_lapsed_for_good_certification_reads_one_line_for_each(
+    signed_in, member, time_machine
+):
+    time_machine.move_to(datetime.datetime(2026, 3, 2, 16, tzinfo=datetime.UTC), tick=False)
+    make_certification(member, code="RMA", certified_on=datetime.date(2026, 2, 10))
+    make_certification(member, code="CMLA", certified_on=datetime.date(2012, 7, 9))  # unpaid since 2013
+
+    text = _text(signed_in.get(reverse("billing:invoices")))
+
+    assert "Your first RMA annual invoice is issued on December 30, 2026" in text
+    assert (
+        "Your CMLA certification is Exam required: no annual invoices are issued while it is not active. "
+        "The way back is recertification by exam."
+    ) in text
 
 
 def test_invoice_page_shows_the_invoice_and_its_history(signed_in, two_fee_years):
@@ -228,10 +284,55 @@ def test_a_declined_card_shows_the_reason_on_the_pay_page(signed_in, invoice, lo
     response = signed_in.post(reverse("billing:pay", args=[invoice.number]), {"card": "decline"})
 
     assert response.status_code == 400
-    assert "The payment did not go through: Your card was declined." in _text(response)
+    text = _text(response)
+    assert "Your card was declined. Try another card, or ask your bank why." in text
+    assert "The payment did not go through" not in text
+    assert (
+        CardPaymentIntent.objects.get().last_error == "Your card was declined."
+    )  # staff read Stripe's words
     assert "Visa, succeeds" in _text(response)  # the member can try another card at once
     invoice.refresh_from_db()
     assert invoice.is_open
+
+
+def _checked_cards(response) -> list[str]:
+    return re.findall(r'<input[^>]*name="card"[^>]*value="(\w+)"[^>]*checked', response.content.decode())
+
+
+def test_the_pay_page_first_offers_the_success_card(signed_in, invoice, localstripe):
+    assert _checked_cards(signed_in.get(reverse("billing:pay", args=[invoice.number]))) == ["success"]
+
+
+def test_after_a_decline_the_pay_page_keeps_the_card_the_member_chose(signed_in, invoice, localstripe):
+    # Given a member who chose the card the bank declines
+    response = signed_in.post(reverse("billing:pay", args=[invoice.number]), {"card": "decline"})
+
+    # Then the form comes back with that card still chosen, under the reason
+    assert response.status_code == 400
+    assert "Your card was declined." in _text(response)
+    assert _checked_cards(response) == ["decline"]
+
+
+def test_after_a_failed_3d_secure_check_the_pay_page_keeps_the_3d_secure_card(
+    signed_in, invoice, localstripe
+):
+    signed_in.post(reverse("billing:pay", args=[invoice.number]), {"card": "3ds"})
+
+    response = signed_in.post(
+        reverse("billing:pay_authenticate", args=[invoice.number]), {"outcome": "fail"}, follow=True
+    )
+
+    assert response.redirect_chain[-1][0] == reverse("billing:pay", args=[invoice.number])
+    assert "Your bank did not confirm the payment (3-D Secure)." in _text(response)
+    assert _checked_cards(response) == ["3ds"]
+
+
+def test_an_unknown_card_is_refused_and_the_first_card_is_chosen_again(signed_in, invoice, localstripe):
+    response = signed_in.post(reverse("billing:pay", args=[invoice.number]), {"card": "nonsense"})
+
+    assert response.status_code == 400
+    assert "Choose one of the test cards." in _text(response)
+    assert _checked_cards(response) == ["success"]
 
 
 def test_3d_secure_goes_through_the_authenticate_page(signed_in, invoice, localstripe):
@@ -258,9 +359,11 @@ def test_failed_3d_secure_returns_to_the_pay_page_with_the_reason(signed_in, inv
     )
 
     assert response.redirect_chain[-1][0] == reverse("billing:pay", args=[invoice.number])
-    assert "The payment did not go through: The provided PaymentMethod has failed authentication." in _text(
-        response
-    )
+    text = _text(response)
+    assert "Your bank did not confirm the payment (3-D Secure). Try again or use another card." in text
+    assert "PaymentMethod" not in text  # Stripe's own words are for staff
+    intent = CardPaymentIntent.objects.get(invoice=invoice)
+    assert intent.last_error == "The provided PaymentMethod has failed authentication."
     invoice.refresh_from_db()
     assert invoice.is_open
 
@@ -460,3 +563,73 @@ def test_the_pay_page_makes_a_fixed_number_of_queries_with_31_history_rows_and_3
     assert "Pay $50.00" in text
     assert "Visa, succeeds (4242)" in text
     assert CardPaymentIntent.objects.filter(invoice=invoice).exclude(status="canceled").count() == 1
+
+
+# --- paying one of several fees ------------------------------------------------------------------------
+
+STILL_LAPSED = "Your certification stays Lapsed (fees) until the fee due {} is paid too."
+
+
+@pytest.fixture
+def two_overdue_fees(member, time_machine):
+    """Certified in May 2023, on September 1, 2025 the fees due May 31, 2024 and May 31, 2025 are both
+    unpaid: Lapsed (fees), two open invoices (member03 of the demo data)."""
+    time_machine.move_to(datetime.datetime(2025, 9, 1, 12, tzinfo=datetime.UTC))
+    certification = make_certification(
+        member, certified_on=datetime.date(2023, 5, 14), today=datetime.date(2025, 9, 1)
+    )
+    assert services.invoices_issue_due(today=datetime.date(2025, 9, 1)) == 2
+    certification.refresh_from_db()
+    assert certification.status == "lapsed"
+    older, newer = Invoice.objects.order_by("due_on")
+    assert (older.due_on, newer.due_on) == (datetime.date(2024, 5, 31), datetime.date(2025, 5, 31))
+    return certification, older, newer
+
+
+def test_paying_the_newer_of_two_overdue_fees_says_the_older_keeps_the_status_lapsed(
+    signed_in, two_overdue_fees, localstripe
+):
+    certification, older, newer = two_overdue_fees
+    still_lapsed = STILL_LAPSED.format("May 31, 2024")
+
+    # Given the pay page of the newer fee: it says which fee keeps the certification lapsed
+    page = signed_in.get(reverse("billing:pay", args=[newer.number]))
+    assert still_lapsed in _text(page)
+
+    # When the member pays it, the page after payment says it again
+    paid = signed_in.post(reverse("billing:pay", args=[newer.number]), {"card": "success"}, follow=True)
+
+    text = _text(paid)
+    assert f"Thank you: $50.00 received for invoice {newer.number}." in text
+    assert still_lapsed in text
+    certification.refresh_from_db()
+    assert certification.status == "lapsed"
+
+    # And paying the older one, the last overdue fee, makes it Active with no such word
+    page = signed_in.get(reverse("billing:pay", args=[older.number]))
+    assert "stays Lapsed" not in _text(page)
+    paid = signed_in.post(reverse("billing:pay", args=[older.number]), {"card": "success"}, follow=True)
+    assert f"Thank you: $50.00 received for invoice {older.number}." in _text(paid)
+    assert "stays Lapsed" not in _text(paid)
+    certification.refresh_from_db()
+    assert certification.status == "active"
+
+
+def test_paying_the_older_of_two_overdue_fees_says_the_newer_keeps_the_status_lapsed(
+    signed_in, two_overdue_fees, localstripe
+):
+    certification, older, newer = two_overdue_fees
+
+    paid = signed_in.post(reverse("billing:pay", args=[older.number]), {"card": "success"}, follow=True)
+
+    assert STILL_LAPSED.format("May 31, 2025") in _text(paid)
+    certification.refresh_from_db()
+    assert certification.status == "lapsed"
+
+
+def test_paying_the_only_fee_of_an_active_certification_says_nothing_of_lapsing(
+    signed_in, invoice, localstripe
+):
+    page = signed_in.get(reverse("billing:pay", args=[invoice.number]))
+
+    assert "stays Lapsed" not in _text(page)

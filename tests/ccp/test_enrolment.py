@@ -13,6 +13,7 @@ from ccp import services
 from ccp.models import Cycle
 from core.csv_import import ImportFailed
 from members.models import Certification, Member, Notice, StatusChange, User
+from members.rules.contact import BAD_COUNTRY, BAD_PHONE, BAD_STATE, BAD_ZIP
 from tests.factories import MemberFactory, credential, make_certification
 
 pytestmark = pytest.mark.django_db
@@ -116,6 +117,37 @@ def test_a_file_with_bad_rows_lists_each_with_its_line_and_imports_nothing(
     assert str(failure.value) == "7 row(s) with errors; nothing was imported."
     assert counts() == before
     assert mailoutbox == []
+
+
+def test_an_import_row_with_a_nonsense_address_or_phone_gets_the_profile_s_error_with_its_line():
+    # Given a file whose second and third rows carry what the profile page would refuse
+    header = (
+        "member_number,first_name,last_name,email,credential,certified_on,phone,state,postal_code,country\n"
+    )
+    good = "700001,Ann,Lee,ann@example.org,RMA,2026-02-10,(217) 555-0123,il,62701,US\n"  # line 2
+    text = (
+        header
+        + good
+        + (
+            "700002,Bo,Ray,bo@example.org,RMA,2026-02-10,call me maybe,Not a state,ABCDE,\n"  # line 3
+            "700003,Cy,Fox,cy@example.org,RMA,2026-02-10,,,,ZZ\n"  # line 4
+        )
+    )
+
+    with pytest.raises(ImportFailed) as failure:
+        services.members_import_csv(text=text, today=TODAY)
+
+    # Then each is reported with its line and its columns, in the profile's words, and nothing is imported
+    assert failure.value.errors == [
+        (3, f"phone: {BAD_PHONE}; state: {BAD_STATE}; postal_code: {BAD_ZIP}"),
+        (4, f"country: {BAD_COUNTRY}"),
+    ]
+    assert not Member.objects.exists()
+
+    # And the good row alone is imported, normalized as the profile stores it
+    services.members_import_csv(text=header + good, today=TODAY)
+    ann = Member.objects.get()
+    assert (ann.phone, ann.state, ann.postal_code, ann.country) == ("(217) 555-0123", "IL", "62701", "US")
 
 
 @pytest.mark.parametrize(

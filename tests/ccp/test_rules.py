@@ -796,3 +796,43 @@ def test_a_period_claims_only_its_days_inside_the_cycle(period_start, period_end
     ).activities[1]
 
     assert (result.raw_points, result.counted_points) == (Decimal(claimed), Decimal(counted))
+
+
+# --- Which categories a new claim is offered (the activity form) ---------------------------------------
+
+EMP_NOT_OFFERED = (
+    "Employment verification (employment in the field) is not offered: it counts only through "
+    "December 31, 2020, and "
+)
+
+
+@pytest.mark.parametrize(
+    ("category", "cycle_start", "offered", "reason"),
+    [
+        pytest.param(PE, D(2025, 5, 14), True, "", id="no-dated-rule"),
+        pytest.param(PE, None, True, "", id="no-dated-rule-no-cycle"),
+        pytest.param(EMP, D(2019, 7, 1), True, "", id="cycle-reaches-back-before-2021"),
+        pytest.param(EMP, D(2020, 12, 31), True, "", id="cycle-starts-on-the-last-accepted-day"),
+        pytest.param(
+            EMP,
+            D(2021, 1, 1),
+            False,
+            f"{EMP_NOT_OFFERED}your current cycle started on January 1, 2021",
+            id="cycle-starts-the-day-after",
+        ),
+        pytest.param(
+            EMP,
+            D(2025, 5, 14),
+            False,
+            f"{EMP_NOT_OFFERED}your current cycle started on May 14, 2025",
+            id="cycle-after-2020",
+        ),
+        pytest.param(EMP, None, False, f"{EMP_NOT_OFFERED}no CCP cycle is open", id="no-cycle-open"),
+    ],
+)
+def test_a_category_with_a_dated_rule_is_offered_only_while_the_cycle_reaches_back_before_it(
+    category, cycle_start, offered, reason
+):
+    offer = rules_module.category_offer(RULE[category], cycle_start)
+
+    assert (offer.offered, offer.reason) == (offered, reason)

@@ -195,6 +195,22 @@ def test_an_attested_cycle_shows_the_signed_attestation(client, today):
     assert "No activity is recorded for this cycle." in text
 
 
+def test_the_transcript_is_headed_by_the_body_with_member_services_contact(client, today, settings):
+    # Given the organization profile of another body
+    settings.ORGANIZATION_NAME = "Board of Allied Health (BAH)"
+    settings.ORGANIZATION_EMAIL = "help@bah.example.org"
+    settings.ORGANIZATION_PHONE = "(312) 555-0177"
+    settings.ORGANIZATION_ADDRESS = ["200 Main Street", "Evanston, IL 60201"]
+    certification = ann_lee_rma(today)
+    client.force_login(certification.member.user)
+
+    text = pdf_text(download(client, current_cycle(certification, today)))
+
+    assert "Board of Allied Health (BAH)" in text
+    assert "Member services help@bah.example.org · (312) 555-0177 200 Main Street, Evanston, IL 60201" in text
+    assert "American Medical Technologists" not in text
+
+
 # --- Who may download it ------------------------------------------------------------------------------
 
 

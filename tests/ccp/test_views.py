@@ -252,7 +252,7 @@ def test_the_add_form_labels_every_field(client, rma, today):
         "Add an activity",
         "Category",
         "Professional education (courses, seminars, webinars): 1 point per contact hour",
-        "Employment verification (employment in the field): 4 points per full year, up to 12 per cycle",
+        "Organizational participation: 2 points per year in a role, up to 10 per cycle",
         "Title",
         "Provider",
         "Completed on",
@@ -271,6 +271,132 @@ def test_the_add_form_labels_every_field(client, rma, today):
         "Record activity",
     ):
         assert label in text, label
+
+
+# --- What the activity form offers and says up front -----------------------------------------------------
+
+EMPLOYMENT = "Employment verification (employment in the field): 4 points per full year, up to 12 per cycle"
+
+
+def category_options(response) -> list[str]:
+    select = re.search(r'<select name="category".*?</select>', response.content.decode(), re.S)
+    assert select, "no category field"
+    return [html.unescape(label).strip() for label in re.findall(r"<option[^>]*>([^<]*)</option>", select[0])]
+
+
+def test_employment_is_offered_where_the_open_cycle_reaches_back_before_2021(client, member, time_machine):
+    # Given a certification of May 14, 2019, on June 1, 2021: its open cycle started before 2021
+    today = at(time_machine, datetime.date(2021, 6, 1))
+    rma = make_certification(
+        member, certified_on=datetime.date(2019, 5, 14), today=today, paid_through=datetime.date(2022, 4, 30)
+    )
+
+    response = client.get(reverse("ccp:activity_add", args=[rma.pk]))
+
+    options = category_options(response)
+    assert f"{EMPLOYMENT} (accepted only through December 31, 2020)" in options
+    assert len(options) == ActivityCategory.objects.count()
+    assert "is not offered" not in page_text(response)
+
+
+def test_employment_is_not_offered_where_the_open_cycle_started_after_2020(client, rma, today):
+    # Given the open cycle May 14, 2025 to May 13, 2028: no day of it can earn employment points
+    response = client.get(reverse("ccp:activity_add", args=[rma.pk]))
+
+    options = category_options(response)
+    assert not [option for option in options if option.startswith(EMPLOYMENT)]
+    assert len(options) == ActivityCategory.objects.count() - 1
+    assert (
+        "Employment verification (employment in the field) is not offered: it counts only through "
+        "December 31, 2020, and your current cycle started on May 14, 2025."
+    ) in page_text(response)
+
+    # And a claim posted for it anyway is refused, nothing stored
+    data = course_form(category=category("employment").pk, completed_on="", period_start="2025-06-01")
+    refused = client.post(reverse("ccp:activity_add", args=[rma.pk]), data)
+    assert "Category: Choose one of the categories listed." in page_text(refused)
+    assert not Activity.objects.exists()
+
+
+def test_editing_a_claim_keeps_its_own_category_offered(client, member, time_machine):
+    # Given employment recorded in a cycle that started in 2019, then the dated rule moved before that cycle
+    today = at(time_machine, datetime.date(2021, 6, 1))
+    rma = make_certification(
+        member, certified_on=datetime.date(2019, 5, 14), today=today, paid_through=datetime.date(2022, 4, 30)
+    )
+    activity = record(rma, code="employment", period_start=datetime.date(2019, 6, 1))
+    ActivityCategory.objects.filter(code="employment").update(accepted_through=datetime.date(2019, 1, 31))
+
+    # When the member opens it to edit, then its category is still offered (it is saved as it is)
+    options = category_options(client.get(reverse("ccp:activity_edit", args=[activity.pk])))
+    assert [option for option in options if option.startswith(EMPLOYMENT)]
+    # while a new claim is not offered it
+    new = category_options(client.get(reverse("ccp:activity_add", args=[rma.pk])))
+    assert not [option for option in new if option.startswith(EMPLOYMENT)]
+
+
+def error_summary(response) -> tuple[str, list[tuple[str, str]]]:
+    """The error summary at the top of the activity form: its heading, and each error's link and words."""
+    page = response.content.decode()
+    summary = re.search(r'<div[^>]*id="error-summary"[^>]*>(.*?)</div>', page, re.S)
+    assert summary, "no error summary"
+    assert 'role="alert"' in summary[0]
+    heading = re.search(r'<h2[^>]*id="error-summary-heading"[^>]*tabindex="-1"[^>]*>(.*?)</h2>', summary[1])
+    assert heading, "the summary's heading is missing or cannot take the focus"
+    items = re.findall(r'<li>(?:<a[^>]*href="#([^"]+)"[^>]*>)?(.*?)(?:</a>)?</li>', summary[1])
+    return heading[1], [(target, html.unescape(words)) for target, words in items]
+
+
+def test_a_refused_form_lists_every_error_at_the_top_linking_to_its_field(client, rma, today):
+    data = course_form(title="", completed_on="10/02/2026x", quantity="ten")
+
+    response = client.post(reverse("ccp:activity_add", args=[rma.pk]), data)
+
+    heading, items = error_summary(response)
+    assert heading == "There are 3 problems with this activity"
+    assert items == [
+        ("id_title", "Title: Give the activity a title."),
+        ("id_completed_on", "Completed on: Enter a valid date."),
+        ("id_quantity", "Quantity: Enter a number."),
+    ]
+    page = response.content.decode()
+    for target, _words in items:
+        assert f'id="{target}"' in page
+    assert not Activity.objects.exists()
+
+
+def test_a_form_wide_error_is_in_the_summary_once(client, rma, today):
+    response = client.post(reverse("ccp:activity_add", args=[rma.pk]), course_form(helps_job=None))
+
+    heading, items = error_summary(response)
+    message = "Confirm at least one qualifying criterion for this activity."
+    assert (heading, items) == ("There is a problem with this activity", [("", message)])
+    assert page_text(response).count(message) == 1
+
+
+def test_a_form_without_errors_has_no_summary(client, rma, today):
+    response = client.get(reverse("ccp:activity_add", args=[rma.pk]))
+
+    assert 'id="error-summary"' not in response.content.decode()
+
+
+def test_the_size_limit_is_said_before_an_upload(client, rma, today):
+    # On the activity form
+    text = page_text(client.get(reverse("ccp:activity_add", args=[rma.pk])))
+    assert (
+        "Supporting document (optional) PDF, JPEG or PNG, at most 10 MB. You can also attach documents later."
+        in text
+    )
+
+    # and on each activity's upload form, as staff set it
+    CcpPolicy.objects.update(max_document_mb=5)
+    activity = record(rma)
+    page = client.get(reverse("ccp:certification", args=[rma.pk])).content.decode()
+    hint = re.search(rf'<div[^>]*id="document-{activity.pk}-hint"[^>]*>([^<]*)</div>', page)
+    assert hint and hint[1] == "PDF, JPEG or PNG, at most 5 MB."
+    assert f'aria-describedby="document-{activity.pk}-hint"' in page
+    cycle_page = client.get(reverse("ccp:cycle", args=[Cycle.objects.get(certification=rma).pk]))
+    assert "PDF, JPEG or PNG, at most 5 MB." in page_text(cycle_page)
 
 
 def test_an_activity_with_a_document_is_recorded_with_it(client, rma, today, settings, tmp_path):
@@ -666,9 +792,9 @@ def test_the_navigation_links_to_the_ccp_pages(client, rma, today):
 
 
 # Every page's absolute budget, measured with many rows: a query that grows with the rows fails it.
-CERTIFICATION_PAGE_QUERIES = 9
+CERTIFICATION_PAGE_QUERIES = 10
 OVERVIEW_QUERIES = 7
-CYCLE_PAGE_QUERIES = 7
+CYCLE_PAGE_QUERIES = 8
 
 
 def test_the_certification_page_makes_a_fixed_number_of_queries_with_200_activities_and_40_changes(

@@ -2,13 +2,14 @@
 
 import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.template import Context, Template
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.formatting import format_date, format_points
+from core.formatting import format_date, format_date_time, format_points
 
 D = datetime.date
 
@@ -72,3 +73,28 @@ def test_an_empty_value_renders_empty_so_a_default_can_follow():
     assert render('{{ day|long_date|default:"Not active" }}', day=None) == "Not active"
     assert render("{{ day|short_date }}", day=None) == ""
     assert render('{{ cap|points:"unless_whole"|default:"none" }}', cap=None) == "none"
+
+
+CHICAGO = ZoneInfo("America/Chicago")
+
+
+@pytest.mark.parametrize(
+    ("moment", "words"),
+    [
+        (datetime.datetime(2026, 11, 29, 10, 42, tzinfo=CHICAGO), "November 29, 2026, 10:42 AM CST"),
+        (datetime.datetime(2026, 7, 1, 15, 5, tzinfo=CHICAGO), "July 1, 2026, 3:05 PM CDT"),
+        (datetime.datetime(2026, 1, 1, 0, 5, tzinfo=CHICAGO), "January 1, 2026, 12:05 AM CST"),  # midnight
+        (datetime.datetime(2026, 1, 1, 12, 0, tzinfo=CHICAGO), "January 1, 2026, 12:00 PM CST"),  # noon
+    ],
+)
+def test_a_moment_reads_date_then_time_and_zone(moment, words):
+    assert format_date_time(moment) == words
+
+
+def test_the_long_date_time_filter_shows_a_utc_moment_in_the_portal_time_zone(settings):
+    settings.TIME_ZONE = "America/Chicago"
+    moment = datetime.datetime(2026, 11, 29, 16, 42, tzinfo=datetime.UTC)
+
+    rendered = Template("{% load portal %}{{ moment|long_date_time }}").render(Context({"moment": moment}))
+
+    assert rendered == "November 29, 2026, 10:42 AM CST"

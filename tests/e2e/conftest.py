@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.accessibility import AxeAudit
 from tests.e2e.helpers import DESKTOP
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made there by fixtures and
@@ -71,6 +72,7 @@ def site(live_server, seeded):
 def page(request, browser, viewport, site):
     context = browser.new_context(viewport=viewport, base_url=site, locale="en-US")
     context.set_default_timeout(TIMEOUT_MS)
+    accessibility = AxeAudit(context)
     page = context.new_page()
     # Whatever the Content-Security-Policy blocks (an inline script or style left in a template) is a bug.
     blocked: list[str] = []
@@ -83,6 +85,10 @@ def page(request, browser, viewport, site):
     try:
         yield page
         assert blocked == [], blocked
+        if getattr(request.node, "rep_call", None) and request.node.rep_call.passed:
+            accessibility.check(page)
+            if accessibility.report():
+                pytest.fail(accessibility.report(), pytrace=False)
     finally:
         report = getattr(request.node, "rep_call", None)
         if report is not None and report.failed:

@@ -127,7 +127,7 @@ def test_3d_secure_card_fails_once_then_pays_on_a_phone(page, stripe_with_webhoo
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Pay $50.00")
     expect(page.get_by_role("status")).to_contain_text(
-        "The payment did not go through: The provided PaymentMethod has failed authentication."
+        "Your bank did not confirm the payment (3-D Secure). Try again or use another card."
     )
     invoice.refresh_from_db()
     assert invoice.is_open

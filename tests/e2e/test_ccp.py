@@ -1,23 +1,24 @@
 """CCP points in the browser: a member records a course, watches the progress bar move and downloads the
-transcript; a member attests instead; a period category shows its own fields and is refused after its date."""
+transcript; a member attests instead; a period category shows its own fields, and employment (nothing after
+2020 counts) is not offered in a cycle that started after 2020; a refused form's error summary leads to each
+field."""
 
 import datetime
 import re
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from core import clock
-from tests.e2e.helpers import definition, log_in, long_date, pdf_text
+from tests.e2e.helpers import PHONE, definition, log_in, long_date, pdf_text
 from tests.factories import MemberFactory, make_certification
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("ccp_seeded")]
 
 PROFESSIONAL_EDUCATION = "Professional education (courses, seminars, webinars): 1 point per contact hour"
-EMPLOYMENT = (
-    "Employment verification (employment in the field): 4 points per full year, up to 12 per cycle"
-    " (accepted only through December 31, 2020)"
-)
+EMPLOYMENT = "Employment verification (employment in the field)"
+ORGANIZATIONAL = "Organizational participation: 2 points per year in a role, up to 10 per cycle"
 HELPS_JOB = "It helps me do my health-care job better"
 
 
@@ -145,35 +146,44 @@ def test_member_attests_the_cycle(page):
     )
 
 
-def test_employment_period_shows_period_fields_and_is_refused_after_2020(page):
+def test_a_period_category_shows_period_fields_and_employment_is_not_offered_after_2020(page):
     member, certification = _member_in_an_open_cycle("Tomasz", "Wojciechowski")
-    today = clock.today()
 
     _open_ccp_page(page, member)
     page.get_by_role("main").get_by_role("link", name="Add an activity").click()
+
+    # The cycle started after 2020: no day of it can earn employment points, and the form says why.
+    expect(_category(page).locator("option", has_text=EMPLOYMENT)).to_have_count(0)
+    expect(page.get_by_role("main")).to_contain_text(
+        f"{EMPLOYMENT} is not offered: it counts only through December 31, 2020, and your current cycle "
+        f"started on {long_date(certification.certified_on)}."
+    )
 
     _category(page).select_option(label=PROFESSIONAL_EDUCATION)
     expect(page.get_by_label("Completed on")).to_be_visible()
     expect(page.get_by_label("Period start")).to_be_hidden()
 
-    _category(page).select_option(label=EMPLOYMENT)
+    _category(page).select_option(label=ORGANIZATIONAL)
     expect(page.get_by_label("Period start")).to_be_visible()
     expect(page.get_by_label("Period end")).to_be_visible()
     expect(page.get_by_label("Completed on")).to_be_hidden()
     expect(page.get_by_label("Quantity", exact=True)).to_be_hidden()
 
-    page.get_by_role("textbox", name=re.compile(r"^Title\*?$")).fill("Medical assistant, Lakeside Clinic")
+    page.get_by_role("textbox", name=re.compile(r"^Title\*?$")).fill("Treasurer, state society of MAs")
     page.get_by_label("Period start").fill(
-        (certification.certified_on + datetime.timedelta(days=10)).isoformat()
+        (certification.certified_on - datetime.timedelta(days=30)).isoformat()
     )
-    page.get_by_label("Period end").fill((today - datetime.timedelta(days=1)).isoformat())
+    page.get_by_label("Period end").fill(
+        (certification.certified_on - datetime.timedelta(days=1)).isoformat()
+    )
     page.get_by_label(HELPS_JOB).check()
     page.get_by_role("button", name="Record activity").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Add an activity")
-    expect(page.get_by_role("main")).to_contain_text(
-        "Employment verification (employment in the field) is accepted only through December 31, 2020: "
-        "this period lies wholly after that date."
+    summary = page.get_by_role("alert")
+    expect(summary.get_by_role("heading", name="There is a problem with this activity")).to_be_focused()
+    expect(summary).to_contain_text(
+        f"This is before your current cycle started on {long_date(certification.certified_on)}"
     )
     # The submitted category is kept, with its period fields still the ones shown.
     expect(page.get_by_label("Period start")).to_be_visible()
@@ -182,3 +192,22 @@ def test_employment_period_shows_period_fields_and_is_refused_after_2020(page):
     page.get_by_role("link", name="Cancel").click()
     expect(_progress(page)).to_have_attribute("aria-valuenow", "0.00")
     expect(page.get_by_text("No activity recorded in this cycle yet.")).to_be_visible()
+
+
+@pytest.mark.parametrize("viewport", [PHONE], indirect=True)
+def test_a_refused_activity_form_leads_from_its_error_summary_to_each_field(page):
+    member, certification = _member_in_an_open_cycle("Ines", "Okonkwo-Berg")
+    log_in(page, member.user.email)
+    page.goto(reverse("ccp:activity_add", args=[certification.pk]))
+
+    _category(page).select_option(label=PROFESSIONAL_EDUCATION)
+    page.get_by_label("Completed on").fill((clock.today() - datetime.timedelta(days=3)).isoformat())
+    page.get_by_role("button", name="Record activity").click()
+
+    # The summary at the top is read first, and each of its links takes the focus to its field
+    summary = page.get_by_role("alert")
+    expect(summary.get_by_role("heading", name="There is a problem with this activity")).to_be_focused()
+    summary.get_by_role("link", name="Title: Give the activity a title.").click()
+    title = page.get_by_role("textbox", name=re.compile(r"^Title\*?$"))
+    expect(title).to_be_focused()
+    expect(title).to_be_in_viewport()

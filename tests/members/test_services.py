@@ -12,6 +12,7 @@ from django.db import connection
 
 from members import services
 from members.models import Certification, Member, ProfileChange, StatusChange, User
+from members.rules.contact import BAD_COUNTRY, BAD_PHONE, BAD_STATE, BAD_ZIP
 from tests.factories import MemberFactory, credential, make_certification, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -324,19 +325,19 @@ def test_accepting_the_invitation_sets_the_password_and_verifies_the_address():
 
 
 def test_a_profile_update_writes_a_row_per_field_that_really_changed():
-    member = MemberFactory(phone="555-0100", city="Springfield")
+    member = MemberFactory(phone="(217) 555-0100", city="Springfield")
 
     changes = services.member_update_profile(
         member=member,
         changed_by=member.user,
-        fields={"phone": "555-0199", "city": "Springfield", "address_line1": "1 Oak Lane"},
+        fields={"phone": "(217) 555-0199", "city": "Springfield", "address_line1": "1 Oak Lane"},
     )
 
     assert sorted(change.field for change in changes) == ["address_line1", "phone"]
     rows = ProfileChange.objects.filter(member=member).order_by("field")
     assert [(r.field, r.old_value, r.new_value, r.changed_by) for r in rows] == [
         ("address_line1", "12 Elm Street", "1 Oak Lane", member.user),
-        ("phone", "555-0100", "555-0199", member.user),
+        ("phone", "(217) 555-0100", "(217) 555-0199", member.user),
     ]
 
 
@@ -363,12 +364,150 @@ def test_an_invalid_profile_value_changes_nothing():
 
     with pytest.raises(ValidationError):
         services.member_update_profile(
-            member=member, changed_by=member.user, fields={"phone": "555-0199", "country": "USA"}
+            member=member, changed_by=member.user, fields={"phone": "(217) 555-0199", "country": "USA"}
         )
 
     member.refresh_from_db()
     assert (member.phone, member.country) == ("", "US")
     assert not ProfileChange.objects.exists()
+
+
+# --- Contact details: every door refuses the same nonsense (issue 12) -----------------------------------
+
+CONTACT_FIELDS = ("phone", "address_line1", "address_line2", "city", "state", "postal_code", "country")
+
+
+def contact(member) -> dict[str, str]:
+    member.refresh_from_db()
+    return {name: getattr(member, name) for name in CONTACT_FIELDS}
+
+
+@pytest.mark.parametrize(
+    ("saved", "fields", "errors"),
+    [
+        ({}, {"postal_code": "ABCDE"}, {"postal_code": BAD_ZIP}),
+        ({}, {"state": "Not a state"}, {"state": BAD_STATE}),
+        ({}, {"phone": "call me maybe"}, {"phone": BAD_PHONE}),
+        ({}, {"country": "ZZ"}, {"country": BAD_COUNTRY}),
+        # Back to the US from abroad: the region and postal code kept must fit a US address
+        (
+            {"country": "CA", "state": "ON", "postal_code": "M5V 2T6"},
+            {"country": "US"},
+            {"state": BAD_STATE, "postal_code": BAD_ZIP},
+        ),
+    ],
+    ids=["zip", "state", "phone", "country", "country-with-kept-fields"],
+)
+def test_a_wrong_contact_value_is_refused_with_its_message_and_changes_nothing(saved, fields, errors):
+    member = MemberFactory(phone="(217) 555-0100", **saved)
+    before = contact(member)
+
+    with pytest.raises(ValidationError) as refused:
+        services.member_update_profile(member=member, changed_by=member.user, fields=fields)
+
+    assert refused.value.message_dict == {name: [message] for name, message in errors.items()}
+    assert contact(member) == before
+    assert not ProfileChange.objects.exists()
+
+
+def test_good_contact_values_are_stored_normalized_with_a_row_per_real_change():
+    member = MemberFactory(phone="(217) 555-0100", state="IL", postal_code="62701")
+
+    changes = services.member_update_profile(
+        member=member,
+        changed_by=member.user,
+        fields={
+            "phone": " 217.555.0100 ",  # the same number as before, typed otherwise: no change
+            "city": " Peoria ",
+            "state": "il",
+            "postal_code": "616021234",
+            "country": "us",
+        },
+    )
+
+    assert contact(member) == {
+        "phone": "(217) 555-0100",
+        "address_line1": "12 Elm Street",
+        "address_line2": "",
+        "city": "Peoria",
+        "state": "IL",
+        "postal_code": "61602-1234",
+        "country": "US",
+    }
+    assert sorted((c.field, c.old_value, c.new_value) for c in changes) == [
+        ("city", "Springfield", "Peoria"),
+        ("postal_code", "62701", "61602-1234"),
+    ]
+
+
+def test_an_address_abroad_keeps_its_own_region_and_postal_code_and_the_phone_is_international():
+    member = MemberFactory()
+
+    services.member_update_profile(
+        member=member,
+        changed_by=member.user,
+        fields={
+            "address_line1": "10 Downing Street",
+            "city": "London",
+            "state": "Greater London",
+            "postal_code": "SW1A 2AA",
+            "country": "GB",
+            "phone": "020 7946 0958",
+        },
+    )
+
+    assert contact(member) == {
+        "phone": "+44 20 7946 0958",
+        "address_line1": "10 Downing Street",
+        "address_line2": "",
+        "city": "London",
+        "state": "Greater London",
+        "postal_code": "SW1A 2AA",
+        "country": "GB",
+    }
+
+
+def test_a_member_may_remove_the_address_and_the_phone():
+    member = MemberFactory(phone="(217) 555-0100")
+
+    services.member_update_profile(
+        member=member, changed_by=member.user, fields=dict.fromkeys(CONTACT_FIELDS[:-1], "")
+    )
+
+    member.refresh_from_db()
+    assert not member.has_mailing_address and member.phone == ""
+
+
+def test_a_new_member_s_contact_details_are_checked_and_normalized_like_a_profile_change():
+    with pytest.raises(ValidationError) as refused:
+        services.member_create(
+            member_number="900001",
+            email="ann@example.org",
+            first_name="Ann",
+            last_name="Lee",
+            invite=False,
+            state="Not a state",
+            postal_code="ABCDE",
+            phone="call me maybe",
+        )
+    assert refused.value.message_dict == {
+        "state": [BAD_STATE],
+        "postal_code": [BAD_ZIP],
+        "phone": [BAD_PHONE],
+    }
+    assert not Member.objects.exists() and not User.objects.exists()
+
+    member = services.member_create(
+        member_number="900001",
+        email="ann@example.org",
+        first_name="Ann",
+        last_name="Lee",
+        invite=False,
+        state="il",
+        postal_code=" 62701 ",
+        phone="2175550123",
+    )
+    assert (member.state, member.postal_code, member.phone) == ("IL", "62701", "(217) 555-0123")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from members import services
 from members.models import Member, Notice, ProfileChange
+from members.rules.contact import BAD_PHONE, BAD_STATE, BAD_ZIP
 from tests.factories import MemberFactory, credential, make_certification, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -97,25 +98,25 @@ def test_an_empty_search_lists_nobody(client, clerk):
 
 def test_a_member_record_shows_certifications_status_history_and_profile_history(client, clerk, time_machine):
     time_machine.move_to(datetime.datetime(2026, 6, 10, 9, tzinfo=datetime.UTC), tick=False)
-    member = MemberFactory(first_name="Ann", last_name="Lee", phone="555-0100")
+    member = MemberFactory(first_name="Ann", last_name="Lee", phone="(217) 555-0100")
     certification = make_certification(
         member, certified_on=datetime.date(2025, 5, 14), today=datetime.date(2025, 6, 1)
     )
     services.certifications_refresh_statuses(today=datetime.date(2026, 6, 10), source="daily status job")
-    services.member_update_profile(member=member, changed_by=member.user, fields={"phone": "555-0123"})
+    services.member_update_profile(member=member, changed_by=member.user, fields={"phone": "(217) 555-0123"})
 
     response = client.get(reverse("members:staff_member", args=[member.member_number]))
 
     text = page_text(response)
     assert "Ann Lee" in text
     assert f"E-mail {member.user.email}" in text
-    assert "Phone 555-0123" in text
+    assert "Phone (217) 555-0123" in text
     assert "Mailing address Ann Lee, 12 Elm Street, Springfield, IL 62701" in text
     assert "RMA · Registered Medical Assistant Lapsed (fees)" in text
     assert "Lapse date 2026-06-01" in text
     assert "2026-06-10 Active Lapsed (fees)" in text
     assert "daily status job" in text
-    assert f"phone 555-0100 555-0123 {member.user.email}" in text
+    assert f"Phone (217) 555-0100 (217) 555-0123 {member.user.email}" in text  # the field's label
     assert certification.verification_token not in response.content.decode()
 
 
@@ -206,7 +207,7 @@ def test_a_member_record_makes_a_fixed_number_of_queries_with_10_certifications_
     for number in range(30):
         author = clerk if number % 2 else member.user
         services.member_update_profile(
-            member=member, changed_by=author, fields={"phone": f"555-01{number:02d}"}
+            member=member, changed_by=author, fields={"phone": f"(217) 555-01{number:02d}"}
         )
     url = reverse("members:staff_member", args=[member.member_number])
     client.get(url)  # warm the per-process caches
@@ -216,7 +217,7 @@ def test_a_member_record_makes_a_fixed_number_of_queries_with_10_certifications_
 
     text = page_text(response)
     assert text.count("Active Lapsed (fees)") == 10  # one history row per certification
-    assert text.count("phone ") == 30  # the history rows (the field itself is "Phone")
+    assert response.content.decode().count("<td>Phone</td>") == 30  # the history rows, by the field's label
 
 
 # --- Admin: writes go through the services ------------------------------------------------------------
@@ -248,6 +249,51 @@ def test_an_administrator_adds_a_member_in_the_admin_and_the_member_is_invited(
     member = Member.objects.get(member_number="900001")
     assert (member.full_name, member.user.email) == ("Ann Lee", "ann@example.org")
     assert [email.to for email in mailoutbox] == [["ann@example.org"]]
+
+
+def test_the_admin_refuses_a_new_member_s_nonsense_address_beside_the_fields(client, mailoutbox):
+    client.force_login(make_staff("Administrator"))
+
+    response = client.post(
+        reverse("admin:members_member_add"),
+        admin_member_data(
+            member_number="900001",
+            first_name="Ann",
+            last_name="Lee",
+            email="ann@example.org",
+            state="Not a state",
+            postal_code="ABCDE",
+            phone="call me maybe",
+        ),
+    )
+
+    assert response.status_code == 200  # the form again, not a crash
+    errors = response.context["adminform"].form.errors
+    assert errors == {"state": [BAD_STATE], "postal_code": [BAD_ZIP], "phone": [BAD_PHONE]}
+    assert BAD_ZIP in page_text(response)
+    assert not Member.objects.exists() and mailoutbox == []
+
+
+def test_the_admin_refuses_a_nonsense_change_and_stores_good_values_normalized(client):
+    administrator = make_staff("Administrator")
+    member = MemberFactory(first_name="Ann", last_name="Lee")
+    client.force_login(administrator)
+    data = admin_member_data(
+        first_name="Ann", last_name="Lee", address_line1="12 Elm Street", city="Springfield"
+    )
+    data.pop("member_number")  # read-only once the member exists
+    url = reverse("admin:members_member_change", args=[member.pk])
+
+    refused = client.post(url, data | {"state": "IL", "postal_code": "ABCDE"})
+    client.post(url, data | {"state": "il", "postal_code": "62701-1234", "phone": "217 555 0123"})
+
+    assert refused.context["adminform"].form.errors == {"postal_code": [BAD_ZIP]}
+    member.refresh_from_db()
+    assert (member.state, member.postal_code, member.phone) == ("IL", "62701-1234", "(217) 555-0123")
+    assert sorted(ProfileChange.objects.values_list("field", "new_value")) == [
+        ("phone", "(217) 555-0123"),
+        ("postal_code", "62701-1234"),
+    ]
 
 
 def test_an_administrator_corrects_a_legal_name_in_the_admin_with_a_history_row(client):

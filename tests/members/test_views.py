@@ -73,8 +73,10 @@ def profile_data(member, **changes) -> dict[str, str]:
 
 
 def test_the_profile_shows_only_the_members_own_data(client):
-    member = MemberFactory(first_name="Ann", last_name="Lee", phone="555-0100")
-    other = MemberFactory(first_name="Bo", last_name="Ray", phone="555-0199", address_line1="9 Pine Road")
+    member = MemberFactory(first_name="Ann", last_name="Lee", phone="(217) 555-0100")
+    other = MemberFactory(
+        first_name="Bo", last_name="Ray", phone="(217) 555-0199", address_line1="9 Pine Road"
+    )
     client.force_login(member.user)
 
     text = page_text(client.get(reverse("members:profile")))
@@ -85,25 +87,26 @@ def test_the_profile_shows_only_the_members_own_data(client):
     assert other.member_number not in text
     assert other.user.email not in text
     assert "Ray" not in text
-    assert "555-0199" not in text
+    assert "(217) 555-0199" not in text
     assert "9 Pine Road" not in text
 
 
 def test_saving_the_profile_writes_history_rows_only_for_changed_fields(client):
     # Given a member with a phone and an address
-    member = MemberFactory(phone="555-0100")
+    member = MemberFactory(phone="(217) 555-0100")
     client.force_login(member.user)
 
     # When they change the phone and the city and submit the rest unchanged
     response = client.post(
-        reverse("members:profile"), profile_data(member, phone="555-0123", city="Peoria"), follow=True
+        reverse("members:profile"), profile_data(member, phone="217-555-0123", city="Peoria"), follow=True
     )
 
-    # Then they see the change count and the history, and two rows were written
+    # Then they see the change count and the history (the fields' labels, the phone formatted), and two
+    # rows were written
     text = page_text(response)
     assert "Profile saved (2 change(s))." in text
-    assert "phone 555-0100 555-0123 You" in text
-    assert "city Springfield Peoria You" in text
+    assert "Phone (217) 555-0100 (217) 555-0123 You" in text
+    assert "City Springfield Peoria You" in text
     assert sorted(ProfileChange.objects.filter(member=member).values_list("field", flat=True)) == [
         "city",
         "phone",
@@ -116,7 +119,9 @@ def test_saving_an_unchanged_profile_writes_no_history(client):
 
     response = client.post(reverse("members:profile"), profile_data(member), follow=True)
 
-    assert "Profile saved (0 change(s))." in page_text(response)
+    text = page_text(response)
+    assert "Nothing was changed." in text
+    assert "Profile saved" not in text
     assert not ProfileChange.objects.exists()
 
 
@@ -130,11 +135,11 @@ def test_the_legal_name_is_not_offered_and_a_posted_name_is_ignored(client):
 
     client.post(
         reverse("members:profile"),
-        profile_data(member, first_name="Mallory", last_name="Evil", phone="555-0123"),
+        profile_data(member, first_name="Mallory", last_name="Evil", phone="(217) 555-0123"),
     )
 
     member.refresh_from_db()
-    assert (member.first_name, member.last_name, member.phone) == ("Ann", "Lee", "555-0123")
+    assert (member.first_name, member.last_name, member.phone) == ("Ann", "Lee", "(217) 555-0123")
     assert list(ProfileChange.objects.values_list("field", flat=True)) == ["phone"]
 
 
@@ -142,13 +147,118 @@ def test_an_invalid_profile_is_shown_again_with_the_error_and_nothing_saved(clie
     member = MemberFactory()
     client.force_login(member.user)
 
-    response = client.post(reverse("members:profile"), profile_data(member, country="USA", phone="555-0123"))
+    response = client.post(
+        reverse("members:profile"), profile_data(member, country="USA", phone="(217) 555-0123")
+    )
 
     assert response.status_code == 200
     assert "Ensure this value has at most 2 characters" in page_text(response)
     member.refresh_from_db()
     assert member.phone == ""
     assert not ProfileChange.objects.exists()
+
+
+def field_error(html: str, field: str) -> str:
+    """The error shown beside a field: the text of the element its input names in aria-describedby."""
+    assert re.search(rf'aria-describedby="[^"]*id_{field}_error"[^>]*id="id_{field}"', html), field
+    block = re.search(rf'<div id="id_{field}_error" class="invalid-feedback">(.*?)</div>', html, re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", block.group(1)).split()) if block else ""
+
+
+def test_nonsense_is_refused_beside_each_field_and_in_a_summary_and_nothing_is_saved(client):
+    # Given a member with a complete address
+    member = MemberFactory(phone="(217) 555-0100")
+    client.force_login(member.user)
+
+    # When they submit a ZIP, a state and a phone that are none
+    response = client.post(
+        reverse("members:profile"),
+        profile_data(member, postal_code="ABCDE", state="Not a state", phone="call me maybe"),
+    )
+
+    # Then each error stands beside its field, the summary at the top lists them, and nothing changed
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert (
+        field_error(html, "postal_code")
+        == "Enter a ZIP code of 5 digits or ZIP+4, such as 62701 or 62701-1234."
+    )
+    assert field_error(html, "state") == (
+        "Enter the two-letter code of a US state, DC, a territory or a military address, such as IL."
+    )
+    assert field_error(html, "phone").startswith("Enter a phone number with its area code")
+    assert '<a href="#id_phone">Phone</a>: Enter a phone number with its area code' in html
+    assert '<a href="#id_postal_code">ZIP or postal code</a>: Enter a ZIP code of 5 digits' in html
+    text = page_text(response)
+    assert "Your profile was not saved. Please correct:" in text
+    assert "Profile saved" not in text
+    member.refresh_from_db()
+    assert (member.phone, member.state, member.postal_code) == ("(217) 555-0100", "IL", "62701")
+    assert not ProfileChange.objects.exists()
+
+
+def test_an_unknown_country_is_refused_beside_the_country(client):
+    member = MemberFactory()
+    client.force_login(member.user)
+
+    response = client.post(reverse("members:profile"), profile_data(member, country="ZZ"))
+
+    assert field_error(response.content.decode(), "country") == (
+        "Enter a two-letter country code (ISO 3166), such as US, CA or GB."
+    )
+    member.refresh_from_db()
+    assert member.country == "US"
+
+
+def test_saved_values_are_normalized_and_the_history_names_the_fields_by_their_labels(client):
+    member = MemberFactory(phone="(217) 555-0100", state="IL", postal_code="62701")
+    client.force_login(member.user)
+
+    response = client.post(
+        reverse("members:profile"),
+        profile_data(member, phone="+1 217 555 0199", state="il", postal_code="62701 1234"),
+        follow=True,
+    )
+
+    text = page_text(response)
+    assert "Profile saved (2 change(s))." in text
+    assert "Phone (217) 555-0100 (217) 555-0199 You" in text
+    assert "ZIP or postal code 62701 62701-1234 You" in text
+    assert "postal_code" not in text
+    assert 'value="(217) 555-0199"' in response.content.decode()  # the form shows the formatted phone
+    # The rows keep the field's name
+    assert sorted(ProfileChange.objects.values_list("field", flat=True)) == ["phone", "postal_code"]
+
+
+def test_a_member_who_empties_the_address_is_warned_that_letters_cannot_be_mailed(client):
+    # Given a member with a complete address sees no warning
+    member = MemberFactory()
+    client.force_login(member.user)
+    warning = "Without a complete mailing address, renewal letters cannot be mailed to you."
+    assert warning not in page_text(client.get(reverse("members:profile")))
+
+    # When they empty the address (allowed: a member may have none)
+    emptied = dict.fromkeys(("address_line1", "address_line2", "city", "state", "postal_code"), "")
+    response = client.post(reverse("members:profile"), profile_data(member, **emptied), follow=True)
+
+    # Then it is saved, and the page warns, saying what a letter needs
+    text = page_text(response)
+    assert "Profile saved (4 change(s))." in text
+    assert f"{warning} No usable mailing address (street, city and ZIP or postal code are needed)." in text
+    member.refresh_from_db()
+    assert (member.address_line1, member.city, member.state, member.postal_code) == ("", "", "", "")
+
+
+def test_the_warning_follows_the_saved_address_not_a_refused_form(client):
+    # A member without a street address is warned even when the form comes back with errors
+    member = MemberFactory(address_line1="")
+    client.force_login(member.user)
+
+    response = client.post(
+        reverse("members:profile"), profile_data(member, address_line1="1 Oak Lane", state="XX")
+    )
+
+    assert "renewal letters cannot be mailed to you" in page_text(response)
 
 
 def test_an_account_without_member_profile_gets_404_on_the_profile(client):
@@ -293,11 +403,36 @@ def test_the_verification_link_shows_the_status_and_its_qr_code(client, holder):
     qr = client.get(reverse("members:verify_qr", args=[certification.verification_token]))
 
     assert "Ann Q Lee-Smith Credential Registered Medical Assistant (RMA) Status Active" in page_text(page)
-    assert "Medical Technologist" not in page_text(page)
+    assert "Medical Technologist (MT)" not in page_text(page)  # the footer names the body, hence "(MT)"
     assert "ann.private@example.org" not in page.content.decode()
     assert qr.status_code == 200
     assert qr["Content-Type"] == "image/svg+xml"
     assert qr.content.lstrip().startswith(b"<?xml") and b"<svg" in qr.content
+
+
+def test_a_lookup_says_the_date_and_time_of_its_answer_in_the_portal_s_time_zone(
+    client, holder, time_machine
+):
+    # Given it is 16:42 UTC on November 29, 2026: 10:42 AM in Chicago (standard time)
+    time_machine.move_to(datetime.datetime(2026, 11, 29, 16, 42, tzinfo=datetime.UTC), tick=False)
+
+    # When an employer looks the holder up
+    text = page_text(lookup(client, holder.member_number, "Lee-Smith"))
+
+    # Then the answer is dated, once for the result
+    assert text.count("Status as of November 29, 2026, 10:42 AM CST.") == 1
+    assert "as of today" not in text
+
+
+def test_the_verification_link_says_the_date_and_time_of_its_answer(client, holder, time_machine):
+    # Given a summer afternoon: 20:05 UTC is 3:05 PM in Chicago (daylight time)
+    time_machine.move_to(datetime.datetime(2026, 7, 1, 20, 5, tzinfo=datetime.UTC), tick=False)
+    certification = holder.certifications.get(credential__code="RMA")
+
+    text = page_text(client.get(certification.get_verification_url()))
+
+    assert "Status as of July 1, 2026, 3:05 PM CDT." in text
+    assert "as of today" not in text
 
 
 def test_an_unknown_verification_token_is_not_found(client, holder):
@@ -344,7 +479,7 @@ def test_a_new_login_e_mail_made_primary_appears_in_the_profile_history(client):
     member.user.refresh_from_db()
     assert member.user.email == "ann.new@example.org"
     text = page_text(client.get(reverse("members:profile")))
-    assert "email ann.old@example.org ann.new@example.org You" in text
+    assert "E-mail address ann.old@example.org ann.new@example.org You" in text
 
 
 # --- Query counts: absolute budgets, measured with many rows ---------------------------------------------
@@ -364,7 +499,7 @@ def test_the_profile_makes_a_fixed_number_of_queries_with_40_history_rows(
     for number in range(40):
         author = clerk if number % 2 else member.user
         services.member_update_profile(
-            member=member, changed_by=author, fields={"phone": f"555-01{number:02d}"}
+            member=member, changed_by=author, fields={"phone": f"(217) 555-01{number:02d}"}
         )
     client.force_login(member.user)
     client.get(reverse("members:profile"))  # warms the per-process caches
