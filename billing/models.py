@@ -182,7 +182,13 @@ class Payment(models.Model):
     reference = models.CharField(
         max_length=100, blank=True, help_text="Check number, or the card's brand and last 4."
     )
-    stripe_payment_intent_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    stripe_payment_intent_id = models.CharField(
+        max_length=100,
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="One PaymentIntent pays one invoice, or several (paying all open fees at once).",
+    )
     stripe_refund_id = models.CharField(max_length=100, blank=True)
     refunded_on = models.DateField(null=True, blank=True)
     refund_claimed_at = models.DateTimeField(
@@ -195,6 +201,11 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["-received_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stripe_payment_intent_id", "invoice"], name="one_payment_per_intent_and_invoice"
+            )
+        ]
 
     def __str__(self):
         return f"Receipt {self.receipt_number}"
@@ -249,6 +260,32 @@ class CardPaymentIntent(models.Model):
 
     def __str__(self):
         return self.stripe_id
+
+
+class CardCheckoutLine(models.Model):
+    """One invoice of a PaymentIntent paying several open fees at once ("Pay all open fees"): the intent's
+    amount is the sum of its lines. A single invoice's intent has no lines. The intent's own `invoice` is
+    the checkout's first invoice (lowest pk), so the partial unique constraint still covers it; the others
+    are kept from a second live intent by the invoice locks taken, in pk order, when an intent is made."""
+
+    intent = models.ForeignKey(CardPaymentIntent, on_delete=models.PROTECT, related_name="lines")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="checkout_lines")
+    amount_cents = models.PositiveIntegerField()
+    refund_claimed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Its share is going back (invoice settled meanwhile) since then (cleared once recorded).",
+    )
+    stripe_refund_id = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["invoice_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["intent", "invoice"], name="one_line_per_intent_and_invoice")
+        ]
+
+    def __str__(self):
+        return f"{self.intent.stripe_id}: {self.invoice.number}"
 
 
 class StripeEvent(models.Model):

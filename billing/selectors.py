@@ -90,7 +90,28 @@ def live_payment_intents() -> QuerySet[CardPaymentIntent]:
 
 
 def live_payment_intent(*, invoice: Invoice) -> CardPaymentIntent | None:
-    return live_payment_intents().filter(invoice=invoice).first()
+    """The invoice's own live intent (not a payment of all open fees that includes it)."""
+    return live_payment_intents().filter(invoice=invoice, lines__isnull=True).first()
+
+
+def live_checkouts(*, invoice_ids) -> QuerySet[CardPaymentIntent]:
+    """Live intents paying several fees at once ("Pay all open fees") that include any of the invoices."""
+    return live_payment_intents().filter(lines__invoice_id__in=invoice_ids).distinct()
+
+
+def member_open_invoices(member: Member) -> QuerySet[Invoice]:
+    return _invoices().filter(certification__member=member, state=Invoice.State.OPEN).order_by("pk")
+
+
+def member_checkout(member: Member) -> CardPaymentIntent | None:
+    """The member's latest payment of all open fees that Stripe has not cancelled."""
+    return (
+        live_payment_intents()
+        .filter(lines__invoice__certification__member=member)
+        .distinct()
+        .order_by("-pk")
+        .first()
+    )
 
 
 def staff_invoice_search(query: str) -> QuerySet[Invoice]:

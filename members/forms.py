@@ -1,3 +1,4 @@
+from allauth.account import forms as account_forms
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -60,3 +61,43 @@ class MemberSearchForm(forms.Form):
         label="Member number, e-mail or name",
         widget=forms.TextInput({"type": "search"}),
     )
+
+
+# --- allauth's account forms, with sentence-case labels ("New password", not "New Password") -----------
+
+
+def sentence_case(label: str) -> str:
+    return label[:1].upper() + label[1:].lower() if label else label
+
+
+class SentenceCaseLabels:
+    """Mixed into allauth's forms (ACCOUNT_FORMS): the pages read like the rest of the portal."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.label = sentence_case(str(field.label or ""))
+
+
+class LoginForm(SentenceCaseLabels, account_forms.LoginForm):
+    pass
+
+
+class ChangePasswordForm(SentenceCaseLabels, account_forms.ChangePasswordForm):
+    pass
+
+
+class SetPasswordForm(SentenceCaseLabels, account_forms.SetPasswordForm):
+    pass
+
+
+class ResetPasswordForm(SentenceCaseLabels, account_forms.ResetPasswordForm):
+    pass
+
+
+class ResetPasswordKeyForm(SentenceCaseLabels, account_forms.ResetPasswordKeyForm):
+    pass
+
+
+class AddEmailForm(SentenceCaseLabels, account_forms.AddEmailForm):
+    pass

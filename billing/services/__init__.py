@@ -17,6 +17,8 @@ from billing.services.notices import renewal_notices_send
 from billing.services.payments import (
     card_complete_3d_secure,
     card_pay_in_test_mode,
+    checkout_intent_for,
+    checkout_pay_in_test_mode,
     payment_intent_for,
     payment_intent_sync,
     payment_intents_reconcile,
@@ -28,6 +30,8 @@ __all__ = [
     "StripeEventInvalid",
     "card_complete_3d_secure",
     "card_pay_in_test_mode",
+    "checkout_intent_for",
+    "checkout_pay_in_test_mode",
     "invoice_issue_next",
     "invoice_issue_recertification_fee",
     "invoice_move",

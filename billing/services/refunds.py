@@ -3,7 +3,7 @@ money that arrived for an invoice settled meanwhile going straight back (`paymen
 
 A refund is a write at Stripe, made with no database row locked. Two at once are stopped by a claim: a
 committed conditional UPDATE of the row's `refund_claimed_at` (set when empty, or older than
-REFUND_CLAIM_TIMEOUT: a crashed attempt's claim is taken over). An earlier refund of the same PaymentIntent at
+REFUND_CLAIM_TIMEOUT: a crashed attempt's claim is taken over). An earlier refund of the same invoice at
 Stripe is reused, never made twice; a failed Stripe call releases the claim; the final write locks the row,
 checks again and records the refund."""
 
@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from billing import rules, stripe_gateway
-from billing.models import CardPaymentIntent, Invoice, Payment
+from billing.models import CardCheckoutLine, CardPaymentIntent, Invoice, Payment
 from billing.services.invoices import invoice_move, require_reason
 from core import clock
 from members.models import User
@@ -36,20 +36,34 @@ def _claim(rows: QuerySet) -> datetime.datetime | None:
     return now if rows.filter(unclaimed).update(refund_claimed_at=now) else None
 
 
-def _stripe_refund(payment_intent_id: str, *, metadata: dict) -> stripe.Refund:
-    """The PaymentIntent's refund at Stripe: one made earlier (by an attempt whose database write was lost)
-    is reused, not made again. Callers hold a committed claim, never a row lock, while this runs."""
+def _stripe_refund(payment_intent_id: str, *, metadata: dict, amount: int | None = None) -> stripe.Refund:
+    """The refund of one invoice's money at Stripe (`amount`: its share of a payment of several fees; None:
+    the whole PaymentIntent). One made earlier for the same invoice (by an attempt whose database write was
+    lost) is reused, not made again; a refund of another invoice of the same PaymentIntent is not. Callers
+    hold a committed claim, never a row lock, while this runs."""
     api = stripe_gateway.client().v1
-    earlier = api.refunds.list(params={"payment_intent": payment_intent_id, "limit": 1}).data
-    if earlier:
-        return earlier[0]
-    return api.refunds.create(params={"payment_intent": payment_intent_id, "metadata": metadata})
+    earlier = api.refunds.list(params={"payment_intent": payment_intent_id, "limit": 100}).data
+    shared = CardCheckoutLine.objects.filter(intent__stripe_id=payment_intent_id).exists()
+    for refund in earlier:
+        earlier_invoice = getattr(getattr(refund, "metadata", None), "invoice_number", None)
+        if not shared or earlier_invoice == metadata["invoice_number"]:  # one invoice's intent: any refund
+            return refund
+    params: dict = {"payment_intent": payment_intent_id, "metadata": metadata}
+    if amount is not None:
+        params["amount"] = amount
+    return api.refunds.create(params=params)  # type: ignore[arg-type]
 
 
-def _claimed_refund(rows: QuerySet, claimed_at: datetime.datetime, payment_intent_id: str, metadata: dict):
+def _claimed_refund(
+    rows: QuerySet,
+    claimed_at: datetime.datetime,
+    payment_intent_id: str,
+    metadata: dict,
+    amount: int | None = None,
+):
     """The refund at Stripe under the caller's claim; a failed call releases it, so the next try may claim."""
     try:
-        return _stripe_refund(payment_intent_id, metadata=metadata)
+        return _stripe_refund(payment_intent_id, metadata=metadata, amount=amount)
     except BaseException:
         rows.filter(refund_claimed_at=claimed_at).update(refund_claimed_at=None)
         raise
@@ -81,6 +95,33 @@ def payment_intent_refund_unexpected(
             )
             locked.save(update_fields=["status", "last_error", "refund_claimed_at", "updated_at"])
     locked.invoice = invoice
+    return locked
+
+
+def checkout_line_claim_refund(line: CardCheckoutLine) -> datetime.datetime | None:
+    """Claim returning one invoice's share of a payment of several fees (called under the intent's lock,
+    committed with it); None when another read holds a fresh claim and is returning it."""
+    return _claim(CardCheckoutLine.objects.filter(pk=line.pk, stripe_refund_id=""))
+
+
+def checkout_line_refund_unexpected(
+    line: CardCheckoutLine, *, claimed_at: datetime.datetime
+) -> CardCheckoutLine:
+    """The share of an invoice settled meanwhile goes straight back: a partial refund of its amount only.
+    The claim stays until the refund is recorded, so the daily check (which re-reads intents with a claimed
+    share) retries a refund that failed half-way once the claim is stale."""
+    invoice = line.invoice
+    logger.warning(
+        "Card payment %s: %s invoice %s refunded", line.intent.stripe_id, invoice.state, invoice.number
+    )
+    refund = _stripe_refund(
+        line.intent.stripe_id, metadata={"invoice_number": invoice.number}, amount=line.amount_cents
+    )
+    with transaction.atomic():
+        locked = CardCheckoutLine.objects.select_for_update().get(pk=line.pk)
+        if locked.refund_claimed_at in (claimed_at, None) and not locked.stripe_refund_id:
+            locked.stripe_refund_id, locked.refund_claimed_at = refund.id, None
+            locked.save(update_fields=["stripe_refund_id", "refund_claimed_at"])
     return locked
 
 
@@ -124,5 +165,8 @@ def invoice_refund(*, invoice: Invoice, reason: str, today: datetime.date, actor
     if claimed_at is None:
         raise ValidationError(ALREADY_UNDER_WAY)
     metadata = {"invoice_number": invoice.number, "reason": reason[:450]}
-    refund = _claimed_refund(rows, claimed_at, payment.stripe_payment_intent_id or "", metadata)
+    # Its own amount only: one PaymentIntent may have paid several invoices.
+    refund = _claimed_refund(
+        rows, claimed_at, payment.stripe_payment_intent_id or "", metadata, payment.amount_cents
+    )
     return _record_refund(invoice, refund, reason=reason, today=today, actor=actor)

@@ -119,3 +119,19 @@ def test_the_sign_up_page_says_members_are_invited(client):
 
     assert h1(response) == "No sign-up"
     assert "member services sends each certified member an invitation" in page_text(response)
+
+
+def test_the_account_forms_have_sentence_case_labels(client, mailoutbox):
+    member = MemberFactory(user__email=EMAIL)
+    signed_out = page_text(client.get(reverse("account_login")))
+    client.force_login(member.user)
+
+    change = page_text(client.get(reverse("account_change_password")))
+    client.logout()
+    link = reset_link(client, mailoutbox)
+    reset = page_text(client.get(client.get(link).url))
+
+    assert "Remember me" in signed_out and "Remember Me" not in signed_out
+    assert "Current password" in change and "New password (again)" in change
+    assert "Current Password" not in change and "New Password" not in change
+    assert "New password" in reset and "New Password" not in reset
