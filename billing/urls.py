@@ -1,14 +1,14 @@
 from django.urls import path
 
-from billing import views
+from billing import checkout_views, views
 
 app_name = "billing"
 
 urlpatterns = [
     path("invoices/", views.invoices, name="invoices"),
-    path("invoices/pay-all/", views.pay_all, name="pay_all"),
-    path("invoices/pay-all/authenticate/", views.pay_all_authenticate, name="pay_all_authenticate"),
-    path("invoices/pay-all/return/", views.pay_all_return, name="pay_all_return"),
+    path("invoices/pay-all/", checkout_views.pay_all, name="pay_all"),
+    path("invoices/pay-all/authenticate/", checkout_views.pay_all_authenticate, name="pay_all_authenticate"),
+    path("invoices/pay-all/return/", checkout_views.pay_all_return, name="pay_all_return"),
     path("invoices/<str:number>/", views.invoice_detail, name="invoice"),
     path("invoices/<str:number>/pay/", views.pay, name="pay"),
     path("invoices/<str:number>/pay/authenticate/", views.pay_authenticate, name="pay_authenticate"),

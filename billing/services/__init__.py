@@ -1,5 +1,6 @@
 """Every write of the billing app. Views, tasks, commands and later apps call these."""
 
+from billing.services.checkout import checkout_intent_for, checkout_pay_in_test_mode
 from billing.services.invoices import (
     invoice_move,
     invoice_record_check,
@@ -14,14 +15,11 @@ from billing.services.issuing import (
     invoices_void_not_active,
 )
 from billing.services.notices import renewal_notices_send
+from billing.services.payment_sync import payment_intent_sync, payment_intents_reconcile
 from billing.services.payments import (
     card_complete_3d_secure,
     card_pay_in_test_mode,
-    checkout_intent_for,
-    checkout_pay_in_test_mode,
     payment_intent_for,
-    payment_intent_sync,
-    payment_intents_reconcile,
 )
 from billing.services.refunds import invoice_refund
 from billing.services.webhooks import StripeEventInvalid, stripe_event_receive

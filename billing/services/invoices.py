@@ -101,7 +101,7 @@ def invoice_move(
 
 
 def _cancel_payment_intents(invoice_id: int) -> None:
-    from billing.services.payments import payment_intents_cancel  # payments builds on this module
+    from billing.services.payment_sync import payment_intents_cancel  # payment_sync builds on this module
 
     payment_intents_cancel(invoice_id=invoice_id)
 

@@ -14,7 +14,7 @@ import json
 import stripe
 
 from billing.models import CardPaymentIntent, StripeEvent
-from billing.services.payments import payment_intent_sync
+from billing.services.payment_sync import payment_intent_sync
 from core.http_guard import json_depth, json_is_storable
 
 FUTURE_TOLERANCE_SECONDS = 60  # clocks drift a little; Stripe signs with its current time

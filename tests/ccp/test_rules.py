@@ -1,4 +1,4 @@
-"""The CCP compliance engine (ccp/rules.py) against DOMAIN.md "CCP points".
+"""The CCP compliance engine (ccp/rules/engine.py) against DOMAIN.md "CCP points".
 
 Worked examples first (one table row each, checked by `test_worked_example` / `test_compliance`;
 `test_docstring_table_is_the_worked_examples` keeps the tables below equal to CASES and TOTALS), then
