@@ -5,7 +5,6 @@ cards, Stripe.js's policy) are billing.views'.
 """
 
 import stripe
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -14,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from billing import rules, selectors, services, stripe_gateway
-from billing.views import CHOSEN_TEST_CARD, NO_ANSWER, allows_stripe_js
+from billing.views import CHOSEN_TEST_CARD, NO_ANSWER, allows_stripe_js, card_form_context, submit_test_card
 from core import clock
 from core.links import absolute_url
 from core.money import format_cents
@@ -41,34 +40,30 @@ def pay_all(request):
         return redirect("billing:invoices")
     error = ""
     if request.method == "POST":
-        request.session[CHOSEN_TEST_CARD] = request.POST.get("card", "")[:20]
         try:
-            intent = services.checkout_pay_in_test_mode(
-                member=member, card=request.session[CHOSEN_TEST_CARD], today=clock.today()
+            paid, error = submit_test_card(
+                request,
+                lambda card: services.checkout_pay_in_test_mode(
+                    member=member, card=card, today=clock.today()
+                ),
             )
-        except ValidationError as refusal:
-            error = refusal.messages[0]
-            intent = selectors.member_checkout(member) or intent
         except stripe.StripeError:
             messages.error(request, NO_ANSWER)
             return redirect("billing:invoices")
-        else:
-            if intent.status == "requires_action":
-                return redirect("billing:pay_all_authenticate")
+        if paid and paid.status == "requires_action":
+            return redirect("billing:pay_all_authenticate")
+        if paid:
             return redirect("billing:pay_all_return")
-    chosen = request.session.get(CHOSEN_TEST_CARD, "")
-    first_card = next(iter(stripe_gateway.TEST_CARDS))
-    context = {
+        intent = selectors.member_checkout(member) or intent
+    card_form = card_form_context(
+        intent=intent,
+        chosen_card=request.session.get(CHOSEN_TEST_CARD, ""),
+        return_url=absolute_url(reverse("billing:pay_all_return")),
+    )
+    context = card_form | {
         "invoices": invoices,
-        "intent": intent,
         "total": format_cents(intent.amount_cents, invoices[0].currency),
         "error": error,
-        "test_mode": stripe_gateway.is_test_mode(),
-        "test_cards": stripe_gateway.TEST_CARDS,
-        "chosen_card": chosen if chosen in stripe_gateway.TEST_CARDS else first_card,
-        "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
-        "card_error_words": rules.CARD_ERROR_WORDS | {"": rules.CARD_ERROR_OTHER},
-        "return_url": absolute_url(reverse("billing:pay_all_return")),
     }
     return render(request, "billing/pay_all.html", context, status=400 if error else 200)
 

@@ -4,6 +4,7 @@
 Every invoice is looked up through the signed-in member, so another member's invoice number is a 404.
 """
 
+from collections.abc import Callable
 from functools import wraps
 
 import stripe
@@ -19,7 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from billing import rules, selectors, services, stripe_gateway
-from billing.models import Invoice
+from billing.models import CardPaymentIntent, Invoice
 from core import clock
 from core.links import absolute_url
 from core.money import format_cents
@@ -66,9 +67,9 @@ def invoice_detail(request, number: str):
     return render(request, "billing/invoice_detail.html", {"invoice": invoice, "events": events})
 
 
-def _pay_context(invoice: Invoice, intent, chosen_card: str = "") -> dict:
+def card_form_context(*, intent, chosen_card: str, return_url: str) -> dict:
+    """What the card form needs (templates/billing/_card_form.html), for one invoice or for all open fees."""
     return {
-        "invoice": invoice,
         "intent": intent,
         "test_mode": stripe_gateway.is_test_mode(),
         "test_cards": stripe_gateway.TEST_CARDS,
@@ -79,8 +80,28 @@ def _pay_context(invoice: Invoice, intent, chosen_card: str = "") -> dict:
         "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
         # Stripe.js's decline messages are replaced by the same plain words (static/js/pay.js).
         "card_error_words": rules.CARD_ERROR_WORDS | {"": rules.CARD_ERROR_OTHER},
-        "return_url": absolute_url(reverse("billing:pay_return", args=[invoice.number])),
+        "return_url": return_url,
     }
+
+
+def _pay_context(invoice: Invoice, intent, chosen_card: str = "") -> dict:
+    return_url = absolute_url(reverse("billing:pay_return", args=[invoice.number]))
+    return {"invoice": invoice} | card_form_context(
+        intent=intent, chosen_card=chosen_card, return_url=return_url
+    )
+
+
+def submit_test_card(
+    request, pay: Callable[[str], CardPaymentIntent]
+) -> tuple[CardPaymentIntent | None, str]:
+    """A test-mode card form posted: `pay(card)` with the member's choice (kept in the session for the form
+    shown again after a refusal, here or after the 3-D Secure page). Returns the intent, or None and the
+    refusal in plain words; a processor that stopped answering raises stripe.StripeError."""
+    request.session[CHOSEN_TEST_CARD] = request.POST.get("card", "")[:20]
+    try:
+        return pay(request.session[CHOSEN_TEST_CARD]), ""
+    except ValidationError as refusal:
+        return None, refusal.messages[0]
 
 
 NO_ANSWER = "The payment service did not answer."
@@ -132,21 +153,18 @@ def pay(request, number: str):
         return _pay_unavailable(request, invoice, message)
     error = ""
     if request.method == "POST":
-        # Kept for the form shown again after a refusal, here or after the 3-D Secure page.
-        request.session[CHOSEN_TEST_CARD] = request.POST.get("card", "")[:20]
         try:
-            intent = services.card_pay_in_test_mode(
-                invoice=invoice, card=request.session[CHOSEN_TEST_CARD], today=clock.today()
+            paid, error = submit_test_card(
+                request,
+                lambda card: services.card_pay_in_test_mode(invoice=invoice, card=card, today=clock.today()),
             )
-        except ValidationError as refusal:
-            error = refusal.messages[0]
-            intent = selectors.live_payment_intent(invoice=invoice) or intent
         except stripe.StripeError:  # the processor stopped answering between the page and the click
             return _pay_unavailable(request, invoice, NO_ANSWER)
-        else:
-            if intent.status == "requires_action":
-                return redirect("billing:pay_authenticate", number=invoice.number)
+        if paid and paid.status == "requires_action":
+            return redirect("billing:pay_authenticate", number=invoice.number)
+        if paid:
             return redirect("billing:pay_return", number=invoice.number)
+        intent = selectors.live_payment_intent(invoice=invoice) or intent
     context = _pay_context(invoice, intent, request.session.get(CHOSEN_TEST_CARD, "")) | {
         "error": error,
         "still_lapsed": _still_lapsed(invoice),

@@ -11,17 +11,13 @@ from django.db import transaction
 
 from billing import stripe_gateway
 from billing.models import CardPaymentIntent, Invoice
-from billing.rules import card_error_for_member
 from billing.selectors import live_checkouts, live_payment_intents
-from billing.services.payment_sync import payment_intent_sync
 from billing.services.payments import (
-    PAID_INTENT_STATUSES,
-    _confirm_with_card,
     _create_checkout,
     _customer_id,
     _release,
     _replace_spent_intent,
-    _test_card,
+    pay_with_test_card,
 )
 from members.models import Member
 
@@ -66,16 +62,11 @@ def checkout_intent_for(*, member: Member) -> CardPaymentIntent:
 
 
 def checkout_pay_in_test_mode(*, member: Member, card: str, today: datetime.date) -> CardPaymentIntent:
-    """Test mode only: confirm the payment of all open fees with a test card (card_pay_in_test_mode's way)."""
-    number = _test_card(card)
-    with transaction.atomic():
+    """Test mode only: confirm the payment of all open fees with a test card (as card_pay_in_test_mode)."""
+
+    def live_intent() -> CardPaymentIntent:
         invoices = _open_invoices(member)
         intent = _checkout_of(invoices)
-        intent = _replace_spent_intent(intent) if intent else _create_checkout(invoices)
-        paid = intent.status in PAID_INTENT_STATUSES
-        declined = "" if paid else _confirm_with_card(intent, number, today)
-    if declined:
-        raise ValidationError(card_error_for_member(declined))
-    if intent.status == "succeeded":
-        payment_intent_sync(stripe_id=intent.stripe_id, today=today, source="card payment")
-    return intent
+        return _replace_spent_intent(intent) if intent else _create_checkout(invoices)
+
+    return pay_with_test_card(live_intent, card=card, today=today)

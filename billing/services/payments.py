@@ -13,6 +13,7 @@ a payment of all open fees, "checkout", including it) is cancelled at Stripe fir
 invoice; a checkout locks all its invoices in pk order."""
 
 import datetime
+from collections.abc import Callable
 
 import stripe
 from django.core.exceptions import ValidationError
@@ -209,11 +210,23 @@ def _test_card(card: str) -> str:
 def card_pay_in_test_mode(*, invoice: Invoice, card: str, today: datetime.date) -> CardPaymentIntent:
     """Test mode only: confirm the invoice's intent with a test card through the same SDK calls Stripe.js
     makes. Returns the intent; a decline raises ValidationError in plain words (card_error_for_member)."""
-    number = _test_card(card)
-    with transaction.atomic():
+
+    def live_intent() -> CardPaymentIntent:
         locked = _open_invoice(invoice)
         intent = _own_live_intent(locked)
-        intent = _replace_spent_intent(intent) if intent else _create_intent(locked)
+        return _replace_spent_intent(intent) if intent else _create_intent(locked)
+
+    return pay_with_test_card(live_intent, card=card, today=today)
+
+
+def pay_with_test_card(
+    live_intent: Callable[[], CardPaymentIntent], *, card: str, today: datetime.date
+) -> CardPaymentIntent:
+    """Confirm with a test card the intent `live_intent` locks and returns (made, or replaced when spent),
+    inside one transaction; then record what Stripe says. A decline raises ValidationError in plain words."""
+    number = _test_card(card)
+    with transaction.atomic():
+        intent = live_intent()
         # Paid meanwhile in another tab (not recorded yet): recorded below, never charged a second time.
         paid = intent.status in PAID_INTENT_STATUSES
         declined = "" if paid else _confirm_with_card(intent, number, today)
