@@ -18,6 +18,10 @@ DAILY_JOBS: list[DailyJob] = [
     DailyJob("open missing cycles", "ccp.tasks.open_missing_cycles"),
     DailyJob("refresh CCP compliance", "ccp.tasks.refresh_compliance"),
     DailyJob("CCP compliance notices", "ccp.tasks.send_compliance_notices"),
+    # A failed audit ends the cycle and voids open fees before invoices are issued and letters printed.
+    DailyJob("start and prepare audits", "audits.tasks.start_and_prepare_audits"),
+    DailyJob("audit reminders and deadlines", "audits.tasks.audit_reminders_and_deadlines"),
+    DailyJob("recertification: paid fees and expiry", "recert.tasks.daily"),
     DailyJob("issue renewal invoices", "billing.tasks.issue_invoices"),
     DailyJob("send renewal notices", "billing.tasks.send_renewal_notices"),
     DailyJob("mail batch", "billing.tasks.build_mail_batch"),

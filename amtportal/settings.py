@@ -216,6 +216,11 @@ STATUS_LOOKUP_RATE = env("STATUS_LOOKUP_RATE", default="20/600")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# Later apps waiting on a paid fee: invoice kind -> the task queued with the invoice number once it is paid.
+BILLING_PAID_TASKS = {
+    "recert_ccp": "recert.tasks.application_paid",
+    "recert_exam": "recert.tasks.application_paid",
+}
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -38,4 +38,6 @@ urlpatterns = [
     path("", include("ccp.urls")),
     path("", include("billing.urls")),
     path("staff/billing/", include("billing.staff_urls")),
+    path("", include("audits.urls")),
+    path("", include("recert.urls")),
 ]

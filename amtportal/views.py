@@ -4,11 +4,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from amtportal.timeline import certification_timeline
+from audits.selectors import open_member_audits
 from billing.selectors import open_invoices_by_certification
 from ccp.selectors import open_cycle_summaries
 from core import clock
 from core.permissions import staff_required
 from members import selectors
+from recert.selectors import open_applications_by_certification
 
 
 @require_http_methods(["GET"])
@@ -35,7 +37,14 @@ def _dashboard(request):
             certification, summary, fee_payable=bool(invoices), grace_days=grace_days, today=today
         )
         cards.append((certification, summary, invoices, timeline))
-    return render(request, "amtportal/dashboard.html", {"member": member, "cards": cards, "today": today})
+    context = {
+        "member": member,
+        "cards": cards,
+        "today": today,
+        "audits": open_member_audits(member, today=today) if member else [],
+        "applications": open_applications_by_certification(member) if member else {},
+    }
+    return render(request, "amtportal/dashboard.html", context)
 
 
 STAFF_SECTIONS = [
@@ -57,6 +66,30 @@ STAFF_SECTIONS = [
         "The day's renewal letters as print-ready PDF and CSV manifest, and the members without an address.",
         "billing_staff:mail_batches",
         "members.download_mailbatch",
+    ),
+    (
+        "Audit queue",
+        "The yearly CCP audit: audits waiting on review, more asked and extensions; claim one and decide.",
+        "audits:queue",
+        "audits.review_audit",
+    ),
+    (
+        "Audit campaigns",
+        "Start the year's campaign, re-derive its selection, and see counts by state and credential.",
+        "audits:campaigns",
+        "audits.review_audit",
+    ),
+    (
+        "Recertification queue",
+        "Applications by CCP and by exam: review proof, ask for more, approve or refuse, record results.",
+        "recert:queue",
+        "recert.process_application",
+    ),
+    (
+        "RMA eligibility assistant",
+        "The public questionnaire: which route to the RMA exam a person qualifies by, and why.",
+        "recert:rma_assistant",
+        "recert.process_application",
     ),
     (
         "Administration",

@@ -211,6 +211,8 @@ def pay_return(request, number: str):
         messages.success(request, f"Thank you: {invoice.amount} received for invoice {invoice.number}.")
         if still_lapsed := _still_lapsed(invoice):
             messages.warning(request, still_lapsed)
+        if invoice.continue_path.startswith("/") and not invoice.continue_path.startswith("//"):
+            return redirect(invoice.continue_path)
     elif intent is not None and intent.status == "processing":
         messages.info(
             request, "Your payment is being processed. This page will show it as paid once it clears."

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -188,19 +188,10 @@ def document_download(request, document_pk):
     document = selectors.document_for_user(user=request.user, pk=document_pk)
     if document is None:
         raise Http404("No such document.")
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404("The stored file is missing.") from missing
     # Cleaned again here for rows stored before names were: the checked type's extension, no control chars.
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=uploads.download_name(document.original_name, content_type=document.content_type),
-        content_type=uploads.download_type(document.content_type),
+    return uploads.document_response(
+        document.file, original_name=document.original_name, content_type=document.content_type
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @login_required

@@ -15,8 +15,11 @@ PointsDecimals = Literal["two", "unless_whole", "significant"]
 TWO_PLACES = Decimal("0.01")
 
 
-def format_date(day: datetime.date, *, abbreviated: bool = False) -> str:
-    """ "November 29, 2026"; abbreviated: "Nov 29, 2026" (where space is short: tables, footers)."""
+def format_date(day: datetime.date | None, *, abbreviated: bool = False) -> str:
+    """ "November 29, 2026"; abbreviated: "Nov 29, 2026" (where space is short: tables, footers). No date
+    (a field not set yet): empty."""
+    if day is None:
+        return ""
     month = f"{day:%b}" if abbreviated else f"{day:%B}"
     return f"{month} {day.day}, {day.year}"
 

@@ -200,3 +200,26 @@ def _reencoded(image: Image.Image) -> tuple[str, bytes]:
         return JPEG, out.getvalue()
     upright.save(out, format="PNG")
     return PNG, out.getvalue()
+
+
+INLINE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
+
+
+def document_response(file, *, original_name: str, content_type: str, inline: bool = False):
+    """A stored document as a download: the checked type's extension and MIME type, nosniff, and shown
+    inline (a reviewer's page frames it) only for PDF and images. Raises Http404 when the file is gone."""
+    from django.http import FileResponse, Http404
+
+    try:
+        handle = file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404("The stored file is missing.") from missing
+    served_type = download_type(content_type)
+    response = FileResponse(
+        handle,
+        as_attachment=not (inline and served_type in INLINE_TYPES),
+        filename=download_name(original_name, content_type=content_type),
+        content_type=served_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -4,9 +4,11 @@ import time
 import pytest
 from django.apps import apps
 
+from audits import seeding as audits_seeding
 from billing import seeding as billing_seeding
 from ccp import seeding as ccp_seeding
 from members import seeding
+from recert import seeding as recert_seeding
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -18,6 +20,8 @@ def seeded(db):
     seeding.seed_all(apps)
     ccp_seeding.seed_all(apps)
     billing_seeding.seed_all(apps)
+    audits_seeding.seed_all(apps)
+    recert_seeding.seed_all(apps)
 
 
 def totp_code(secret: str, at: float | None = None) -> str:

@@ -9,6 +9,10 @@ mail batch, which the members part builds right after.
 - the issue job for today: open invoices due soon (e.g. D00004's fee due at the end of this month) and the
   arrears of Lapsed members (overdue invoices);
 - the renewal notices of today (e-mails to the console, letters to the outbox).
+
+Two steps of a certification's life (amtportal.demo.replay.STEPS) are billing's too: a renewal invoice issued
+(the arrears of the member reinstated last month, voided "reinstated" by the reinstatement), and a
+recertification fee paid by a check billing staff record (the demo needs no card processor).
 """
 
 import datetime
@@ -16,12 +20,13 @@ import logging
 
 import stripe
 from django.core.exceptions import ValidationError
+from django.core.management.base import CommandError
 from django.db import transaction
 
-from amtportal.demo.plan import SOURCE
+from amtportal.demo.plan import BILLING_STAFF, SOURCE, Step
 from billing import services, stripe_gateway
 from billing.models import Invoice
-from members.models import Certification, User
+from members.models import Certification, Member, User
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +80,43 @@ def _stripe_answers() -> bool:
     except stripe.StripeError:
         return False
     return True
+
+
+# --- Steps of a certification's life (amtportal.demo.replay.STEPS) -----------------------------------
+
+
+def invoice_issue(member: Member, certification: Certification, step: Step) -> Certification:
+    """The renewal invoice of the next unpaid fee year, issued on the step's day (as the issue job would,
+    60 days before its due date)."""
+    services.invoice_issue_next(
+        certification=certification, today=step.on, source=f"{SOURCE}: renewal invoice"
+    )
+    return certification
+
+
+RECERT_KINDS = (Invoice.Kind.RECERT_CCP, Invoice.Kind.RECERT_EXAM)
+
+
+def recert_fee_paid(member: Member, certification: Certification, step: Step) -> Certification:
+    """The open recertification fee is paid by a check, recorded by billing staff the day it arrived."""
+    invoice = (
+        Invoice.objects.filter(certification=certification, kind__in=RECERT_KINDS, state=Invoice.State.OPEN)
+        .order_by("-pk")
+        .first()
+    )
+    if invoice is None:
+        raise CommandError(f"Demo plan error: {certification} has no open recertification fee on {step.on}.")
+    services.invoice_record_check(
+        invoice=invoice,
+        check_number=f"7{member.member_number[1:]}",
+        received_on=step.on,
+        today=step.on,
+        actor=User.objects.get(email=BILLING_STAFF),
+    )
+    return certification
+
+
+# --- Today ----------------------------------------------------------------------------------------------
 
 
 def seed(*, today: datetime.date, staff: User) -> None:

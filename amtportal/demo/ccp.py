@@ -1,18 +1,19 @@
-"""The CCP part of the demo, through the ccp services: certifications start (and are reinstated) with their
-cycle, the steps of a certification's life the CCP app owns (CE claims, attestations, the daily cycle
-roll), the learning platform's API client; plus the lines the command prints about them."""
+"""The CCP part of the demo, through the ccp services: certifications start with their cycle, the steps of a
+certification's life the CCP app owns (CE claims, attestations, the daily cycle roll, proof attached for a
+recertification), the learning platform's API client; plus the lines the command prints about them."""
 
 import datetime
 from decimal import Decimal
 
 from django.core.management.base import CommandError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
+from amtportal.demo import documents
 from amtportal.demo.plan import SOURCE, CertPlan, Step
 from ccp import selectors, services
 from ccp.models import Activity, ActivityCategory, ApiClient, Cycle
 from core.formatting import format_points
-from members.models import Certification, Credential, Member, User
+from members.models import Certification, Credential, Member
 from members.rules import RENEWING_STATUSES
 
 # The learning platform's demo credentials, so the completions API can be tried (never in production).
@@ -50,15 +51,6 @@ def certification_enrol(member: Member, plan: CertPlan) -> Certification:
 # CCP services report to the members app themselves: each step returns the certification read again.
 
 
-def reinstate(member: Member, certification: Certification, step: Step) -> Certification:
-    return services.certification_reenrol(
-        certification=certification,
-        reinstated_on=step.value,
-        actor=User.objects.get(email=step.actor) if step.actor else None,
-        source=f"{SOURCE}: recertification approved",
-    )
-
-
 def claim(member: Member, certification: Certification, step: Step) -> Certification:
     claim = step.claim
     category = _category(claim.category)
@@ -72,7 +64,7 @@ def claim(member: Member, certification: Certification, step: Step) -> Certifica
         category=category,
         title=claim.title,
         provider=claim.provider,
-        completed_on=None if category.is_period else step.on,
+        completed_on=None if category.is_period else (claim.completed_on or step.on),
         period_start=claim.period_start,
         period_end=claim.period_end,
         quantity=Decimal(claim.quantity) if claim.quantity else None,
@@ -81,6 +73,24 @@ def claim(member: Member, certification: Certification, step: Step) -> Certifica
         advances_knowledge=True,
     )
     return _reread(certification)
+
+
+def proof(member: Member, certification: Certification, step: Step) -> Certification:
+    """The member attaches a document to each activity they recorded, dated on or after `step.value` (a
+    recertification window's start), that has none yet: the usual proof, unless `step.recert.documents`
+    names another kind for its title."""
+    activities = Activity.objects.filter(
+        certification=certification, source=Activity.Source.MEMBER, documents__isnull=True
+    ).filter(
+        Q(completed_on__gte=step.value)
+        | Q(period_end__gte=step.value)
+        | Q(period_end__isnull=True, period_start__isnull=False)
+    )
+    kinds = dict(step.recert.documents) if step.recert else {}
+    for activity in activities.select_related("category").order_by("completed_on", "period_start", "pk"):
+        upload = documents.proof(activity, member, kinds.get(activity.title, "certificate"))
+        services.activity_attach_document(activity=activity, upload=upload, uploaded_by=member.user)
+    return certification
 
 
 def _category(code: str) -> ActivityCategory:
@@ -99,9 +109,10 @@ def attest(member: Member, certification: Certification, step: Step) -> Certific
 
 
 def roll(member: Member, certification: Certification, step: Step) -> Certification:
-    """The daily roll on the day after the cycle ended; it would also roll any other certification's
-    ended cycle, so there must be none (the replay keeps every other certification up to date)."""
-    others = Cycle.objects.filter(state=Cycle.State.OPEN, end_on__lt=step.on)
+    """The daily roll on the day after the cycle ended; it also rolls any other certification's cycle that
+    ended, so none may have ended before yesterday (the replay keeps every certification up to date, day by
+    day: a cycle that ended yesterday is another certification's roll of today)."""
+    others = Cycle.objects.filter(state=Cycle.State.OPEN, end_on__lt=step.on - datetime.timedelta(days=1))
     if others.exclude(certification=certification).exists():
         raise CommandError(STALE_CYCLES)
     services.cycles_roll(today=step.on)

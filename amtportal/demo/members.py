@@ -1,6 +1,6 @@
 """The members part of the demo, through the members services: staff logins (one per role, with TOTP), the
 demo members' profiles, the steps of a certification's life the members app owns (fee payments, the daily
-status job, an audit failure), and today's mail batch; plus the lines the command prints about them."""
+status job), and the mail batches; plus the lines the command prints about them."""
 
 import datetime
 
@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 
 from amtportal.demo.plan import DEMO_PASSWORD, SOURCE, STAFF, TOTP_SECRET, MemberPlan, Step
 from members import services
-from members.models import Certification, CertificationPolicy, MailBatch, Member, User
+from members.models import Certification, CertificationPolicy, MailBatch, Member, Notice, User
 from members.rules import Status
 from members.services.mail_batch import mail_batch_build
 
@@ -104,16 +104,6 @@ def pay(member: Member, certification: Certification, step: Step) -> Certificati
     )
 
 
-def audit_fail(member: Member, certification: Certification, step: Step) -> Certification:
-    return services.certification_record_audit_failure(
-        certification=certification,
-        failed_on=step.value,
-        today=step.on,
-        actor=_actor(step),
-        source=f"{SOURCE}: audit failed",
-    )
-
-
 def daily(member: Member, certification: Certification, step: Step) -> Certification:
     return status_refresh(certification, step.on)
 
@@ -125,13 +115,24 @@ def status_refresh(certification: Certification, today: datetime.date) -> Certif
     )
 
 
-# --- Today's letters --------------------------------------------------------------------------------
+# --- The outbox: e-mails and letters ---------------------------------------------------------------
 
 
-def mail_batch(today: datetime.date) -> None:
-    """Today's mail batch (the letters of the renewal notices): its exceptions are the members without a
-    usable address."""
-    mail_batch_build(day=today)
+def mail_batch(day: datetime.date) -> None:
+    """The mail batch of `day` (the nightly job's): the letters waiting, e.g. today's renewal notices; its
+    exceptions are the members without a usable address."""
+    mail_batch_build(day=day)
+
+
+def day_end(day: datetime.date) -> None:
+    """What leaves the outbox by the end of a past day: its e-mails (sent within seconds in real life; in
+    the demo's one transaction they would wait for the commit, and a later step could withdraw them as
+    never sent) and its letters, in the day's mail batch."""
+    waiting = Notice.objects.filter(state=Notice.State.PENDING)
+    if waiting.filter(channel=Notice.Channel.EMAIL).exists():
+        services.notices_deliver_pending()
+    if waiting.filter(channel=Notice.Channel.LETTER, mail_batch__isnull=True).exists():
+        mail_batch(day)
 
 
 def mail_batch_summary(today: datetime.date) -> list[str]:

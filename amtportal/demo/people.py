@@ -3,7 +3,9 @@ they have recorded in their current CCP cycle so far), relative to today."""
 
 import datetime
 
+from amtportal.demo.audit_plan import AuditRecipes
 from amtportal.demo.plan import CertPlan, Claim, MemberPlan, Step, shift_months
+from amtportal.demo.recert_plan import RecertRecipes
 from amtportal.demo.timeline import Timeline
 
 # --- The current cycle of an Active certification: what the member has recorded so far -----------------
@@ -139,6 +141,35 @@ PEOPLE = {
         "(505) 555-0121",
         ("1800 Central Avenue SE", "", "Albuquerque", "NM", "87106"),
     ),
+    # Selected by the latest audit campaign (amtportal/demo/audit_plan.py), one per audit state.
+    22: ("Priya", "", "Raman", "(919) 555-0122", ("310 Oberlin Road", "", "Raleigh", "NC", "27605")),
+    23: ("Samuel", "", "Ortiz", "(210) 555-0123", ("1415 Broadway Street", "", "San Antonio", "TX", "78215")),
+    24: (
+        "Brenda",
+        "",
+        "Walsh",
+        "(412) 555-0124",
+        ("88 Liberty Avenue", "Apt 5", "Pittsburgh", "PA", "15222"),
+    ),
+    25: ("Tomás", "", "Herrera", "(602) 555-0125", ("2020 N Central Avenue", "", "Phoenix", "AZ", "85004")),
+    26: (
+        "Jasmine",
+        "",
+        "Patel",
+        "(732) 555-0126",
+        ("45 Hamilton Street", "", "New Brunswick", "NJ", "08901"),
+    ),
+    27: ("Derek", "", "Olsen", "(701) 555-0127", ("19 Broadway North", "", "Fargo", "ND", "58102")),
+    28: ("Fatima", "", "Haddad", "(313) 555-0128", ("6100 Schaefer Road", "", "Dearborn", "MI", "48126")),
+    29: ("William", "", "Foster", "(502) 555-0129", ("721 Baxter Avenue", "", "Louisville", "KY", "40204")),
+    # Recertifying (amtportal/demo/recert_plan.py), one per application state; D00010 was reinstated.
+    30: ("Luis", "", "Romero", "(505) 555-0130", ("212 Gold Avenue SW", "", "Albuquerque", "NM", "87102")),
+    31: ("Karen", "", "Lindqvist", "(651) 555-0131", ("455 Summit Avenue", "", "Saint Paul", "MN", "55102")),
+    32: ("Ngozi", "", "Eze", "(713) 555-0132", ("2900 Main Street", "Apt 7C", "Houston", "TX", "77002")),
+    33: ("Gregory", "", "Ashworth", "(801) 555-0133", ("175 E 400 S", "", "Salt Lake City", "UT", "84111")),
+    34: ("Denise", "", "Caldwell", "(614) 555-0134", ("1010 Oak Street", "", "Columbus", "OH", "43205")),
+    35: ("Anh", "", "Pham", "(408) 555-0135", ("88 N First Street", "", "San Jose", "CA", "95113")),
+    36: ("Joyce", "", "Marlowe", "(207) 555-0136", ("14 Pleasant Street", "", "Bangor", "ME", "04401")),
 }
 
 
@@ -162,6 +193,8 @@ def demo_members(today: datetime.date, grace_days: int) -> list[MemberPlan]:
 def _certifications(t: Timeline) -> dict[int, list[CertPlan]]:
     """member number: the plan of each certification."""
     today = t.today
+    audits = AuditRecipes(t)
+    recert = RecertRecipes(t)
 
     def ago(months: int, day: int = 14) -> datetime.date:
         return shift_months(today, -months, on_day=day)
@@ -179,11 +212,10 @@ def _certifications(t: Timeline) -> dict[int, list[CertPlan]]:
         3: [t.lapsed("RMA", unpaid_since=ago(12), years=5, note="annual fee unpaid for about a year")],
         4: [t.active_fee_not_yet_due("RDA", years=4)],
         5: [t.ccp_failed("CMAS", failed_cycle=1, days_ago=150)],
-        6: [t.audit_failed("MLT")],
+        6: [audits.unanswered("MLT")],
         7: [t.lapsed("RPT", unpaid_since=ago(42), years=6, note="annual fees unpaid for about 3.5 years")],
         8: [t.lapsed("CMLA", unpaid_since=ago(134), years=4, note="not Active for about 11 years")],
         9: [t.active_paid("MT", datetime.date(1998, 9, 14), "certified 1998: CCP-exempt, fees paid")],
-        10: [t.reinstated("RMA")],
         11: [t.leap_day("RDA")],
         12: [
             t.active_paid("RMA", ago(12 * 8 + 4, day=9)),
@@ -204,4 +236,6 @@ def _certifications(t: Timeline) -> dict[int, list[CertPlan]]:
         19: [short_of_points(t, t.active_cycle_ending_soon("RMA", days_left=60))],
         20: [on_track(t, t.active_paid("CMLA", ago(20, day=25), "first annual fee paid"))],
         21: [t.employment_straddling("RMA")],
+        **audits.by_member_number(),
+        **recert.by_member_number(),
     }

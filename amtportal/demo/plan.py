@@ -19,6 +19,8 @@ STAFF = [
     ("admin@demo.example.org", "Adam", "Admin", "Administrator"),
 ]
 BILLING_STAFF = next(email for email, *_, role in STAFF if role == "Billing staff")
+AUDIT_REVIEWER = next(email for email, *_, role in STAFF if role == "Audit reviewer")
+RECERT_PROCESSOR = next(email for email, *_, role in STAFF if role == "Recertification processor")
 
 
 # --- Dates relative to today ------------------------------------------------------------------------
@@ -51,6 +53,41 @@ class Claim:
     period_start: datetime.date | None = None
     period_end: datetime.date | None = None  # None: ongoing
     online_id: str = ""  # set: posted by the body's learning platform, recorded automatically
+    completed_on: datetime.date | None = None  # set: done before the step (listed during an audit)
+
+
+@dataclass(frozen=True)
+class AuditAct:
+    """What the member or the reviewer does in the certification's audit on the step's date."""
+
+    # Member, "audit_proof": one document per activity still missing proof, in the audit's order (a kind of
+    # amtportal.demo.documents.KINDS); None: the usual proof for every one.
+    documents: tuple[str, ...] | None = None
+    # Reviewer, "audit_review": (accept | refuse | more, message to the member) per activity with proof
+    # waiting for a decision, in the audit's order; then the audit is sent back (any "more") or finalized.
+    decisions: tuple[tuple[str, str], ...] = ()
+    days: int = 0  # member, "audit_extension": the days asked
+    reason: str = ""  # member, "audit_extension": why
+
+
+@dataclass(frozen=True)
+class RecertAct:
+    """What the member or the processor does in the certification's recertification application on the
+    step's date (the application is the certification's latest)."""
+
+    route: str = ""  # member, "recert_start": ccp | exam
+    # Member, "recert_answer": the felony question (None: no; else date, nature, court or authority, outcome).
+    felony: tuple[datetime.date, str, str, str] | None = None
+    # Member, "recert_exam_answers": the eligibility answers (the RMA assistant's, or the credential's
+    # question: meets_requirement, details).
+    answers: tuple[tuple[str, object], ...] = ()
+    # Member, "proof": the kind of document (amtportal.demo.documents.KINDS) for an activity, by title;
+    # the others get the usual proof.
+    documents: tuple[tuple[str, str], ...] = ()
+    # Processor, "recert_review": claim, then approve | more | refuse (nothing more when empty), with the
+    # reason the member reads.
+    decision: str = ""
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -58,10 +95,14 @@ class Step:
     """One thing that happened to a certification, replayed through the services on its date."""
 
     on: datetime.date
-    action: str  # a key of amtportal.demo.replay.STEPS: pay | claim | attest | roll | audit_fail | ...
+    action: (
+        str  # a key of amtportal.demo.replay.STEPS: pay | claim | roll | audit_submit | recert_start | ...
+    )
     value: datetime.date | None = None
     actor: str = ""  # e-mail of the staff user who did it
     claim: Claim | None = None
+    audit: AuditAct | None = None
+    recert: RecertAct | None = None
 
 
 @dataclass
@@ -72,6 +113,17 @@ class CertPlan:
     note: str
     steps: list[Step] = field(default_factory=list)
     ccp_note: str = ""  # what the CCP page shows, in fixed words (the numbers are printed from the database)
+    selected_in: int | None = None  # the year of the audit campaign that selects it (CampaignPlan.year)
+
+
+@dataclass(frozen=True)
+class CampaignPlan:
+    """An audit campaign a reviewer starts on `started_on`: it selects exactly the certifications whose plan
+    says `selected_in` its year (the demo picks the seed that does)."""
+
+    year: int
+    started_on: datetime.date
+    actor: str = AUDIT_REVIEWER
 
 
 @dataclass

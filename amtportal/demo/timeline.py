@@ -163,31 +163,6 @@ class Timeline:
         ccp_note = "the cycle closed not compliant (10 points); no cycle opens until recertification"
         return CertPlan(code, certified_on, Status.NONCOMPLIANT, note, steps, ccp_note)
 
-    def audit_failed(self, code: str) -> CertPlan:
-        """Rolled into a new cycle the calendar year before the January audit; failed on March 20."""
-        year = self.today.year if datetime.date(self.today.year, 3, 27) <= self.today else self.today.year - 1
-        failed_on = datetime.date(year, 3, 20)
-        certified_on = datetime.date(year - 4, 3, 5)
-        attested = Step(rules.cycle(certified_on, 0).end - datetime.timedelta(days=45), "attest")
-        steps = self.pay(certified_on, self.paid_through_containing(certified_on, failed_on))
-        steps += self.compliant_cycles(certified_on, before=failed_on, own={0: [attested]})
-        steps.append(Step(failed_on, "audit_fail", failed_on, "audit@demo.example.org"))
-        note = "cycle rolled (attested), then the CCP audit failed"
-        ccp_note = "the attested first cycle closed compliant; the audit failed, so the next cycle ended"
-        return CertPlan(code, certified_on, Status.NONCOMPLIANT, note, steps, ccp_note)
-
-    def reinstated(self, code: str) -> CertPlan:
-        """Lapsed about six years ago, Must recertify since, recertified by CCP 200 days ago."""
-        plan = self.lapsed(code, unpaid_since=shift_months(self.today, -74), years=6, note="")
-        reinstated_on = self.today - datetime.timedelta(days=200)
-        plan.steps = [step for step in plan.steps if step.on < reinstated_on]
-        plan.steps.append(Step(reinstated_on, "reinstate", reinstated_on, "recert@demo.example.org"))
-        plan.steps += self.compliant_cycles(reinstated_on)
-        plan.expected = Status.ACTIVE
-        plan.note = "reinstated by recertification about 200 days ago (was Must recertify)"
-        plan.ccp_note = "cycles of the old anchor date closed; a new first cycle from the reinstatement"
-        return plan
-
     def pre_2006_lapsed(self, code: str, year: int) -> CertPlan:
         """Certified before 2006, never reinstated: exempt from CCP, but the fee is unpaid since 8 months."""
         unpaid_since = shift_months(self.today, -8)

@@ -79,6 +79,11 @@ class Invoice(models.Model):
     fee_year_start = models.DateField(null=True, blank=True)
     fee_year_end = models.DateField(null=True, blank=True)
     description = models.CharField(max_length=200)
+    continue_path = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Where the member continues once it is paid (a recertification application's page).",
+    )
     amount_cents = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     currency = models.CharField(max_length=3, default="USD")
     issued_on = models.DateField()

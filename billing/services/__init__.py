@@ -13,6 +13,7 @@ from billing.services.issuing import (
     invoice_issue_recertification_fee,
     invoices_issue_due,
     invoices_void_not_active,
+    invoices_void_open_annual,
 )
 from billing.services.notices import renewal_notices_send
 from billing.services.payment_sync import payment_intent_sync, payment_intents_reconcile
@@ -40,6 +41,7 @@ __all__ = [
     "invoice_waive",
     "invoices_issue_due",
     "invoices_void_not_active",
+    "invoices_void_open_annual",
     "payment_intent_for",
     "payment_intent_sync",
     "payment_intents_reconcile",

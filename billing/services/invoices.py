@@ -4,9 +4,11 @@ recorded (card or check) with their receipt, waivers and voids. Issuing lives in
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
+from django.utils.module_loading import import_string
 
 from billing import rules
 from billing.models import Invoice, InvoiceEvent, Payment
@@ -97,7 +99,19 @@ def invoice_move(
         )
         if from_state == Invoice.State.OPEN and live_payment_intents().filter(invoice=locked).exists():
             transaction.on_commit(lambda: _cancel_payment_intents(locked.pk))
+        if to_state == Invoice.State.PAID:
+            _queue_settled_task(locked)
     return locked
+
+
+def _queue_settled_task(invoice: Invoice) -> None:
+    """A later app that waits on a fee (a recertification application is submitted when paid) names a
+    Celery task per invoice kind in the settings (BILLING_PAID_TASKS, set by the composer); it is queued
+    with the invoice number once the payment commits. Billing imports no later app."""
+    path = settings.BILLING_PAID_TASKS.get(invoice.kind)
+    if path:
+        task, number = import_string(path), invoice.number  # the task's module path is also its name
+        transaction.on_commit(lambda: task.delay(number))
 
 
 def _cancel_payment_intents(invoice_id: int) -> None:

@@ -135,14 +135,23 @@ def invoice_issue_next(
     return invoice
 
 
-def invoices_void_not_active(*, today: datetime.date, source: str = "daily invoice job") -> int:
+def invoices_void_not_active(
+    *,
+    today: datetime.date,
+    source: str = "daily invoice job",
+    certification_id: int | None = None,
+    actor: User | None = None,
+) -> int:
     """Open annual invoices of certifications that left Active and Lapsed are voided (DOMAIN.md "Leaving
-    Active"): the way back is recertification, not these fees."""
+    Active"): the way back is recertification, not these fees. `certification_id`: only that one's (a
+    failed audit voids them at once rather than tonight)."""
     invoices = Invoice.objects.filter(
         kind=Invoice.Kind.ANNUAL,
         state=Invoice.State.OPEN,
         certification__status__in=RECERTIFICATION_REQUIRED_STATUSES,
     ).select_related("certification")
+    if certification_id is not None:
+        invoices = invoices.filter(certification_id=certification_id)
     voided = 0
     for invoice in invoices.order_by("pk").iterator(chunk_size=500):
         label = Status(invoice.certification.status).label
@@ -150,11 +159,24 @@ def invoices_void_not_active(*, today: datetime.date, source: str = "daily invoi
             invoice=invoice,
             reason=f"certification not active ({label})",
             today=today,
-            actor=None,
+            actor=actor,
             source=source,
         )
         voided += 1
     return voided
+
+
+def invoices_void_open_annual(
+    *, certification_id: int, reason: str, today: datetime.date, actor: User | None, source: str
+) -> int:
+    """A reinstatement voids the certification's old open annual invoices ("reinstated"): the new anchor's
+    fee year is covered by the recertification fee and its renewals start afresh."""
+    invoices = Invoice.objects.filter(
+        certification_id=certification_id, kind=Invoice.Kind.ANNUAL, state=Invoice.State.OPEN
+    ).order_by("pk")
+    for invoice in invoices:
+        invoice_void(invoice=invoice, reason=reason, today=today, actor=actor, source=source)
+    return len(invoices)
 
 
 def invoice_issue_recertification_fee(
@@ -167,8 +189,10 @@ def invoice_issue_recertification_fee(
     today: datetime.date,
     actor: User | None = None,
     source: str,
+    continue_path: str = "",
 ) -> Invoice:
-    """A recertification fee (the recertification app issues it with its application): due on issue."""
+    """A recertification fee (the recertification app issues it with its application): due on issue.
+    `continue_path`: the page the member goes back to once it is paid."""
     if kind == Invoice.Kind.ANNUAL:
         raise ValidationError("Annual invoices are issued by the renewal job.")
     with transaction.atomic():
@@ -181,6 +205,7 @@ def invoice_issue_recertification_fee(
             currency=certification.credential.currency,
             issued_on=today,
             due_on=today,
+            continue_path=continue_path,
         )
         new_invoice_event(
             invoice, from_state="", reason="issued", today=today, actor=actor, source=source

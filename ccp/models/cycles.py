@@ -26,6 +26,14 @@ class Cycle(models.Model):
     end_on = models.DateField()
     state = models.CharField(max_length=20, choices=State.choices, default=State.OPEN)
     under_audit = models.BooleanField(default=False)
+
+    class AuditResult(models.TextChoices):
+        NONE = "", "Not audited"
+        PASSED = "passed", "Audit passed"
+        FAILED = "failed", "Audit failed"
+
+    # Reported by the audits app when an audit of this (closed) cycle ends.
+    audit_result = models.CharField(max_length=10, choices=AuditResult.choices, blank=True, default="")
     closed_on = models.DateField(null=True, blank=True)
     # Frozen when the cycle closes, so later rule changes never alter a closed cycle.
     required_points = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)

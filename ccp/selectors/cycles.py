@@ -177,11 +177,12 @@ def activity_categories(*, certification_id: int, keep_id: int | None = None) ->
 
 
 def cycle_locks(cycle: Cycle, activity: Activity, today: datetime.date | None = None) -> bool:
-    """Whether `cycle` locks `activity`: a cycle under audit locks what its dates touch; a closed cycle locks
-    what counted in its stored result (a period recorded after it closed never counted for it)."""
+    """Whether `cycle` locks `activity`: a cycle under audit (or audited) locks what its dates touch; a
+    closed cycle locks what counted in its stored result (a period recorded after it closed never counted
+    for it)."""
     if not cycle.window.touches(activity.first_day, activity.last_day):
         return False
-    if cycle.under_audit:
+    if cycle.under_audit or cycle.audit_result:
         return True
     if cycle.is_open:
         return today is not None and cycle.end_on < today  # ended, closed by tonight's roll

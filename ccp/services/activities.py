@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from ccp import selectors
+from ccp import rules, selectors
 from ccp.models import Activity, ActivityCategory, ActivityChange, Cycle
 from ccp.services.activity_history import history_row, shown_value
 from ccp.services.cycles import certification_report_compliance, cycle_open_current
@@ -112,8 +112,23 @@ def _check_duplicate(values: dict, exclude_id: int | None) -> None:
         raise ValidationError("You already recorded this activity (same category, title, dates and amount).")
 
 
+def _check_inside(window: rules.Window, first: datetime.date, last: datetime.date, what: str) -> None:
+    """An activity recorded for an audit (behind an attestation) or a recertification application is dated
+    inside that window."""
+    if first < window.start or last > window.end:
+        raise ValidationError(
+            f"{what} runs from {format_date(window.start)} to {format_date(window.end)}: the activity must "
+            "be dated inside it."
+        )
+
+
 def _validated(
-    values: dict, *, today: datetime.date, exclude_id: int | None = None, check_duplicate: bool = True
+    values: dict,
+    *,
+    today: datetime.date,
+    exclude_id: int | None = None,
+    check_duplicate: bool = True,
+    inside: tuple[rules.Window, str] | None = None,
 ) -> dict:
     category: ActivityCategory = values["category"]
     values["title"] = (values.get("title") or "").strip()
@@ -143,11 +158,16 @@ def _validated(
     )
     first = values["completed_on"] or values["period_start"]
     last = values["completed_on"] or values["period_end"] or today
-    cycle = _check_cycle(values["certification"], first, last, today)
-    if category.accepted_through and max(first, cycle.start_on) > category.accepted_through:
+    if inside is not None:
+        window, what = inside
+        _check_inside(window, first, last, what)
+        start = window.start
+    else:
+        start = _check_cycle(values["certification"], first, last, today).start_on
+    if category.accepted_through and max(first, start) > category.accepted_through:
         raise ValidationError(
             f"{category.name} is accepted only through {format_date(category.accepted_through)}: none of "
-            f"this period falls in your current cycle (from {format_date(cycle.start_on)}) before that date."
+            f"this period falls in your current cycle (from {format_date(start)}) before that date."
         )
     if check_duplicate:  # completions posted by the platform are kept unique by their external id instead
         _check_duplicate(values, exclude_id)
@@ -190,6 +210,48 @@ def activity_record(
         )
         certification_report_compliance(certification=certification, today=today, actor=recorded_by)
     return activity
+
+
+def activity_record_in_audited_cycle(
+    *, cycle: Cycle, today: datetime.date, recorded_by: User | None, **fields
+) -> Activity:
+    """Record, during an audit, an activity behind the audited cycle's attestation: dated inside that
+    closed cycle. The audits app calls this; the cycle's stored result does not change."""
+    if not cycle.under_audit:
+        raise ValidationError("Activities can be added to a closed cycle only while it is under audit.")
+    return _record_inside(
+        cycle.certification,
+        (cycle.window, "The audited cycle"),
+        today=today,
+        recorded_by=recorded_by,
+        **fields,
+    )
+
+
+def activity_record_for_recertification(
+    *,
+    certification: Certification,
+    window: rules.Window,
+    today: datetime.date,
+    recorded_by: User | None,
+    **fields,
+) -> Activity:
+    """Record, for a recertification application by CCP, an activity dated inside its window (the years
+    before the application date). No cycle is open: the certification is not active."""
+    if certification.is_renewing:
+        raise ValidationError("This certification is active: record activities on its CCP page.")
+    return _record_inside(
+        certification, (window, "Your recertification window"), today=today, recorded_by=recorded_by, **fields
+    )
+
+
+def _record_inside(certification, inside, *, today, recorded_by, **fields) -> Activity:
+    values = {"certification": certification, **{name: fields.get(name) for name in ACTIVITY_FIELDS}}
+    with transaction.atomic():
+        locked = Certification.objects.select_for_update().get(pk=certification.pk)
+        values["certification"] = locked
+        values = _validated(values, today=today, inside=inside)
+        return Activity.objects.create(**values, source=Activity.Source.MEMBER, recorded_by=recorded_by)
 
 
 def _check_unlocked(activity: Activity, today: datetime.date) -> None:

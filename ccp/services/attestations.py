@@ -32,10 +32,6 @@ ATTESTATION_STATEMENT = (
 )
 
 
-def _normalized(name: str) -> str:
-    return " ".join(name.split()).casefold()
-
-
 def cycle_attest(*, cycle: Cycle, signed_name: str, today: datetime.date, user: User) -> Attestation:
     """The member signs that the required points were earned in the open cycle (subject to audit)."""
     member = cycle.certification.member
@@ -53,10 +49,7 @@ def cycle_attest(*, cycle: Cycle, signed_name: str, today: datetime.date, user: 
             )
         if Attestation.objects.filter(cycle=cycle).exists():
             raise ValidationError("This cycle is already attested.")
-        if _normalized(signed_name) not in {
-            _normalized(member.full_name),
-            _normalized(f"{member.first_name} {member.last_name}"),
-        }:
+        if not member.signs_as(signed_name):
             raise ValidationError(
                 {"signed_name": f"Type your full legal name as on your certification: {member.full_name}."}
             )

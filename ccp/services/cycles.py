@@ -283,3 +283,24 @@ def cycles_refresh_compliance(*, today: datetime.date, chunk_size: int = 500) ->
                 certification_report_compliance(certification=certification, today=today)
                 changed += 1
     return changed
+
+
+def cycles_mark_under_audit(*, cycle_ids: list[int]) -> int:
+    """The audits app selected these closed cycles: their activities stay locked while the audit runs,
+    and activities behind an attestation may be recorded in them."""
+    return Cycle.objects.filter(pk__in=cycle_ids).update(under_audit=True)
+
+
+def cycle_record_audit_result(*, cycle_id: int, passed: bool) -> None:
+    """The audit of a closed cycle ended: the cycle shows "audit passed" or "audit failed" from now on."""
+    result = Cycle.AuditResult.PASSED if passed else Cycle.AuditResult.FAILED
+    Cycle.objects.filter(pk=cycle_id).update(under_audit=False, audit_result=result)
+
+
+def certification_end_open_cycle(*, certification: Certification, today: datetime.date) -> int:
+    """The certification left Active and Lapsed (a failed audit): its open cycle ends now, as the daily
+    job would end it tonight ("ended: certification not active"). Returns how many cycles ended."""
+    ids = list(
+        Cycle.objects.filter(certification=certification, state=Cycle.State.OPEN).values_list("pk", flat=True)
+    )
+    return _close_inactive_chunk(ids, today=today, categories=selectors.category_rules()) if ids else 0

@@ -10,7 +10,9 @@ from django import template
 from django.conf import settings
 from django.utils import timezone
 
+from core.counts import COUNT_CAP
 from core.formatting import PointsDecimals, format_date, format_date_time, format_points
+from core.money import format_cents
 from core.organization import Organization
 from core.organization import organization as organization_profile
 
@@ -65,3 +67,38 @@ def percent_step(percent: int | None) -> int:
     """{{ 37|percent_step }}: 35. A bar's width as one of the CSS classes pct-0 ... pct-100 (steps of 5):
     the Content-Security-Policy allows no inline style attribute."""
     return min(max(round((percent or 0) / 5) * 5, 0), 100)
+
+
+@register.filter
+def percent_rate(rate: Decimal | None) -> str:
+    """{{ 0.05|percent_rate }}: "5%" (a rate stored as a fraction, shown as people say it)."""
+    if rate is None:
+        return ""
+    return f"{(Decimal(rate) * 100).normalize():f}%"
+
+
+@register.filter
+def get_item(mapping: dict, key: str):
+    """{{ row|get_item:key }}: a dictionary's value by a key held in a variable."""
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
+def days_left_today(record, today: datetime.date) -> str:
+    """{{ audit|days_left_today:today }}: "12 days" (today and the last day counted)."""
+    days = record.days_left(today)
+    return f"{days} day{'' if days == 1 else 's'}"
+
+
+@register.filter
+def cents(amount_cents: int | None) -> str:
+    """{{ 7500|cents }}: "$75.00"."""
+    return "" if amount_cents is None else format_cents(amount_cents)
+
+
+@register.filter
+def capped(count: int | None) -> str:
+    """{{ 1001|capped }}: "1,000+" (core.counts.capped_count counts one past its cap)."""
+    if count is None:
+        return ""
+    return f"{COUNT_CAP:,}+" if count > COUNT_CAP else f"{count:,}"

@@ -80,6 +80,16 @@ class Member(models.Model):
     def full_name(self) -> str:
         return " ".join(part for part in (self.first_name, self.middle_name, self.last_name) if part)
 
+    def signs_as(self, signed_name: str) -> bool:
+        """Whether a typed signature is the member's legal name (with or without the middle name; case and
+        spacing don't matter)."""
+
+        def normalized(name: str) -> str:
+            return " ".join(name.split()).casefold()
+
+        names = {normalized(self.full_name), normalized(f"{self.first_name} {self.last_name}")}
+        return normalized(signed_name or "") in names
+
     @property
     def email(self) -> str:
         return self.user.email

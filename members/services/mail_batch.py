@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 
 from core import clock
+from core.exports import spreadsheet_cell
 from core.pdf import render_pdf
 from members.models import MAILING_ADDRESS_FIELDS, MailBatch, MailBatchPart, MailBatchRun, Notice, User
 
@@ -186,12 +187,6 @@ def _restore_missing_files(batch: MailBatch) -> int:
     return restored
 
 
-def _cell(value) -> str:
-    """A spreadsheet must not read a member's text as a formula (=, +, -, @ first)."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _manifest(batch: MailBatch) -> bytes:
     parts = list(batch.parts.all())
     out = io.StringIO()
@@ -210,7 +205,7 @@ def _manifest(batch: MailBatch) -> bytes:
             letter.subject,
             letter.pk,
         ]
-        writer.writerow([_cell(value) for value in row])
+        writer.writerow([spreadsheet_cell(value) for value in row])
     return out.getvalue().encode("utf-8")
 
 

@@ -1,6 +1,7 @@
 """`manage.py seed_demo`: the composer runs the demo of each app (amtportal/demo/) in layer order."""
 
 import datetime
+import re
 from decimal import Decimal
 from io import StringIO
 
@@ -11,11 +12,19 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
+from audits import services as audit_services
+from audits.models import Audit, AuditCampaign, AuditEvent, AuditItem
+from audits.selectors import QueueFilters, queue_counts
+from billing.models import Invoice
 from ccp import selectors as ccp_selectors
 from ccp.models import Activity, ApiClient, Attestation, Cycle
 from core import clock
-from members.models import Certification, CertificationPolicy, Member, StatusChange, User
-from members.rules import Status
+from members.models import Certification, CertificationPolicy, Member, Notice, StatusChange, User
+from members.rules import RECERTIFICATION_REQUIRED_STATUSES, Status
+from recert import rules as recert_rules
+from recert import selectors as recert_selectors
+from recert import services as recert_services
+from recert.models import Application, ApplicationEvent
 from tests.conftest import totp_code
 
 PASSWORD = "demo-password-1"
@@ -28,6 +37,10 @@ STAFF = {
 }
 ALL_STATUSES = {status.value for status in Status}
 ALL_CYCLE_STATES = {state.value for state in Cycle.State}
+ALL_AUDIT_STATES = {state.value for state in Audit.State}
+REVIEWER = "audit@demo.example.org"
+PROCESSOR = "recert@demo.example.org"
+APPLICATION_STATES = {"draft", "submitted", "more_requested", "authorized", "reinstated", "refused"}
 EMPLOYMENT_RULE_DATE = datetime.date(2020, 12, 31)
 
 
@@ -49,6 +62,13 @@ def row_counts() -> dict[str, int]:
         "activities": Activity.objects.count(),
         "attestations": Attestation.objects.count(),
         "API clients": ApiClient.objects.count(),
+        "audit campaigns": AuditCampaign.objects.count(),
+        "audits": Audit.objects.count(),
+        "audit items": AuditItem.objects.count(),
+        "audit events": AuditEvent.objects.count(),
+        "invoices": Invoice.objects.count(),
+        "applications": Application.objects.count(),
+        "application events": ApplicationEvent.objects.count(),
     }
 
 
@@ -59,6 +79,7 @@ def test_seed_demo_shows_every_status_and_a_second_run_changes_nothing():
     after_first = row_counts()
     snapshot = list(Certification.objects.order_by("pk").values())
     cycles = list(Cycle.objects.order_by("pk").values())
+    applications = list(Application.objects.order_by("pk").values())
 
     second_out, second_err = seed()
 
@@ -66,9 +87,10 @@ def test_seed_demo_shows_every_status_and_a_second_run_changes_nothing():
     assert row_counts() == after_first
     assert list(Certification.objects.order_by("pk").values()) == snapshot
     assert list(Cycle.objects.order_by("pk").values()) == cycles
+    assert list(Application.objects.order_by("pk").values()) == applications
     assert "already present" in second_out.splitlines()[0]
     assert first_out.splitlines()[1:] == second_out.splitlines()[1:]  # the same logins
-    assert after_first["members"] == 21
+    assert after_first["members"] == 36
     assert after_first["API clients"] == 1
     assert set(Certification.objects.values_list("status", flat=True)) == ALL_STATUSES
 
@@ -232,3 +254,176 @@ def test_every_status_appears_whatever_the_date(time_machine, day, grace_days):
     assert set(Certification.objects.values_list("status", flat=True)) == ALL_STATUSES
     assert set(Cycle.objects.values_list("state", flat=True)) == ALL_CYCLE_STATES
     assert not Cycle.objects.filter(state=Cycle.State.OPEN, end_on__lt=day).exists()
+    assert_every_audit_state(day)
+    assert_every_recertification_state(day)
+
+
+def assert_every_audit_state(today: datetime.date) -> None:
+    """Two campaigns, each re-derivable; every audit state, with the deadlines that make it true today."""
+    latest, previous = AuditCampaign.objects.order_by("-year")
+    assert latest.started_on == today - datetime.timedelta(days=40)
+    assert latest.year == latest.started_on.year - 1
+    assert (previous.year, previous.started_on.month) == (latest.year - 1, 1)
+    for campaign in (latest, previous):
+        assert audit_services.campaign_verify(campaign=campaign).ok
+    audits = Audit.objects.select_related("certification")
+    assert set(audits.values_list("state", flat=True)) == ALL_AUDIT_STATES
+    # Waiting on the member: deadlines ahead (a first answer, more asked, an extension asked).
+    waiting = audits.filter(state__in=Audit.WAITING_ON_MEMBER)
+    assert all(audit.deadline >= today for audit in waiting)
+    assert waiting.filter(state=Audit.State.SELECTED, extension="").exists()
+    assert waiting.filter(state=Audit.State.SELECTED, extension=Audit.Extension.ASKED).exists()
+    assert waiting.filter(state=Audit.State.MORE_REQUESTED).exists()
+    # The reviewer's queue has work: a first submission, and an answer to a request for more.
+    submitted = audits.filter(state=Audit.State.SUBMITTED)
+    assert {audit.more_rounds > 0 for audit in submitted} == {True, False}
+    assert queue_counts(QueueFilters(), today=today)["submitted"] == submitted.count()
+    # Passed at selection by verified online CE, and by the reviewer.
+    assert audits.filter(state=Audit.State.PASSED, passed_by_verified=True, decided_by=None).exists()
+    assert audits.filter(state=Audit.State.PASSED, decided_by__email=REVIEWER).exists()
+    # Failed by the reviewer's decision, and by no response (the day after the deadline, by the daily job).
+    for failed in audits.filter(state=Audit.State.FAILED):
+        certification = failed.certification
+        assert certification.status == Status.NONCOMPLIANT
+        assert certification.audit_failed_on == failed.decided_on
+        assert not certification.cycles.filter(state=Cycle.State.OPEN).exists()
+    decided = audits.get(state=Audit.State.FAILED, decided_by__email=REVIEWER)
+    assert decided.items.filter(state=AuditItem.State.REFUSED).exclude(message="").exists()
+    unanswered = audits.get(state=Audit.State.FAILED, decided_by=None)
+    assert unanswered.campaign == previous
+    assert unanswered.decided_on == unanswered.deadline + datetime.timedelta(days=1)
+    assert unanswered.submitted_on is None
+
+
+@pytest.mark.django_db
+def test_the_demo_shows_every_audit_state():
+    out, _ = seed()
+    today = clock.today()
+
+    assert_every_audit_state(today)
+    # The member's timeline reads in business dates: the selection, proof, decisions, the outcome.
+    decided = Audit.objects.get(state=Audit.State.FAILED, decided_by__email=REVIEWER)
+    kinds = list(decided.events.filter(member_visible=True).values_list("kind", flat=True))
+    assert kinds[0] == AuditEvent.Kind.SELECTED and AuditEvent.Kind.DECISION in kinds
+    assert decided.events.last().effective_on == decided.decided_on
+    attested = Audit.objects.get(state=Audit.State.SELECTED, extension="")
+    assert attested.items.get().added_during_audit  # listed behind the attestation, with proof
+    assert attested.items.get().activity.documents.exists()
+    # The reviewer sees a PDF and a scan beside the activities.
+    types = set(
+        AuditItem.objects.filter(audit__campaign__year=decided.campaign.year).values_list(
+            "activity__documents__content_type", flat=True
+        )
+    )
+    assert {"application/pdf", "image/png"} <= types
+    # Reminders went out before the audits moved on; nothing the members were sent was withdrawn.
+    notices = Notice.objects.filter(kind="audit")
+    assert notices.filter(key__contains="-reminder-", state=Notice.State.SENT).exists()
+    assert not notices.filter(state=Notice.State.CANCELLED).exists()
+    assert not notices.filter(state=Notice.State.PENDING, channel=Notice.Channel.EMAIL).exists()
+
+    # The output says which login shows which audit.
+    section = out[out.index("CCP audits") :]
+    assert f"sign in as {REVIEWER}" in section
+    for audit in Audit.objects.select_related("certification__member__user"):
+        line = next(line for line in section.splitlines() if audit.certification.member.user.email in line)
+        assert audit.get_state_display() in line
+    assert "Extension asked (21 days)".lower() in section.lower()
+
+
+def last_month(today: datetime.date) -> datetime.date:
+    month_index = today.year * 12 + today.month - 2
+    year, month = divmod(month_index, 12)
+    return datetime.date(year, month + 1, 1)
+
+
+def assert_every_recertification_state(today: datetime.date) -> None:
+    """A draft, submitted (by CCP and by exam), more asked, authorized to test, reinstated last month,
+    refused; an RMA past the 10-year gate with no application; and work in the processor's queue."""
+    applications = Application.objects.select_related("certification__credential", "certification__member")
+    assert set(applications.values_list("state", flat=True)) == APPLICATION_STATES
+    draft = applications.get(state="draft")
+    assert draft.route == "ccp" and draft.certification.status == Status.NONCOMPLIANT
+    assert recert_services.application_missing(draft, today=today)  # the page says what is still missing
+    submitted = applications.filter(state="submitted")
+    assert set(submitted.values_list("route", flat=True)) == {"ccp", "exam"}
+    for application in applications.exclude(state="draft"):
+        invoice = recert_selectors.application_invoice(application)
+        assert invoice.state == Invoice.State.PAID and invoice.payment.method == "check"
+        assert application.submitted_on <= today and application.rules_snapshot["applied_on"]
+    assert all(a.claimed_by is None and a.expires_on > today for a in submitted)
+    assert recert_selectors.queue_counts(recert_selectors.QueueFilters(), today=today)["submitted"] == 2
+    more = applications.get(state="more_requested")
+    assert more.claimed_by.email == PROCESSOR and more.more_rounds == 1
+    assert more.events.filter(to_state="more_requested", member_visible=True).exclude(message="").exists()
+    authorized = applications.get(state="authorized")
+    assert authorized.route == "exam" and authorized.certification.status == Status.EXAM_REQUIRED
+    assert re.fullmatch(r"MT-\d{4}-\d{8}", authorized.authorization_number)
+    assert authorized.authorized_on < today <= authorized.authorization_expires_on
+    refused = applications.get(state="refused")
+    assert refused.felony and refused.decision_reason and refused.decided_by.email == PROCESSOR
+    assert refused.certification.status in RECERTIFICATION_REQUIRED_STATUSES  # it may apply again
+    # Reinstated last month: Active from the approval, the new anchor date, its first cycle open, the old
+    # annual invoice voided "reinstated", a status change that says so.
+    reinstated = applications.get(state="reinstated")
+    certification = reinstated.certification
+    assert reinstated.reinstated_on == reinstated.decided_on == certification.reinstated_on
+    assert last_month(today) <= certification.reinstated_on < today.replace(day=1)
+    assert certification.status == Status.ACTIVE and certification.anchor_date == certification.reinstated_on
+    assert certification.cycles.get(state=Cycle.State.OPEN).start_on == certification.reinstated_on
+    voided = certification.invoices.filter(kind=Invoice.Kind.ANNUAL, state=Invoice.State.VOID)
+    assert voided.filter(state_reason="reinstated").exists()
+    assert not certification.invoices.filter(kind=Invoice.Kind.ANNUAL, state=Invoice.State.OPEN).exists()
+    change = certification.status_changes.get(
+        effective_on=certification.reinstated_on, to_status=Status.ACTIVE
+    )
+    assert change.changed_by.email == PROCESSOR
+    # An RMA past the 10-year gate with no application yet: by exam only.
+    exam_only = Certification.objects.filter(credential__code="RMA", status=Status.EXAM_REQUIRED)
+    exam_only = exam_only.exclude(recert_applications__isnull=False).get()
+    decision = recert_rules.route_decision(lapse_date=exam_only.lapse_date, applied_on=today, gate_years=10)
+    assert not decision.ccp_allowed
+
+
+@pytest.mark.django_db
+def test_the_demo_shows_every_recertification_state_and_every_way_back(client):
+    out, _ = seed()
+    today = clock.today()
+
+    assert_every_recertification_state(today)
+    # The processor holds the role, and the queue has work in it.
+    processor = User.objects.get(email=PROCESSOR)
+    assert processor.has_perm("recert.process_application")
+    # Every certification that must recertify has a way back on its member's dashboard: the application's
+    # page, or the apply page with a route to choose.
+    for certification in Certification.objects.filter(status__in=RECERTIFICATION_REQUIRED_STATUSES):
+        client.force_login(certification.member.user)
+        dashboard = client.get("/").content.decode()
+        open_application = certification.recert_applications.filter(state__in=Application.OPEN_STATES).first()
+        if open_application:
+            link = f"/recertification/applications/{open_application.pk}/"
+            assert f'href="{link}">Continue your recertification application' in dashboard
+        else:
+            link = f"/recertification/certifications/{certification.pk}/"
+            assert f'href="{link}">Apply to recertify' in dashboard
+            page = client.get(link).content.decode()
+            assert ">Apply by exam<" in page
+            assert (">Apply by CCP points<" in page) == (certification.status != Status.EXAM_REQUIRED)
+            for earlier in certification.recert_applications.all():  # the refused one, with its reason
+                assert f'href="/recertification/applications/{earlier.pk}/">' in page
+        assert client.get(link).status_code == 200
+
+    # The output says which login shows which application, and where the assistant is.
+    section = out[out.index("Recertification (queue") :]
+    assert f"sign in as {PROCESSOR}" in section.splitlines()[0]
+    for application in Application.objects.select_related("certification__member__user"):
+        line = next(
+            line for line in section.splitlines() if application.certification.member.user.email in line
+        )
+        words = {"draft": "Draft", "more_requested": "More asked", "authorized": "Authorized to test"}
+        assert words.get(application.state, application.get_state_display().split(":")[0]) in line
+    assert re.search(r"Authorized to test by exam: number MT-\d{4}-\d{8}", section)
+    assert 'old annual invoice(s) voided "reinstated"' in section
+    assert "try the RMA eligibility assistant first" in section
+    assert "RMA eligibility assistant (public): http://" in section
+    assert "/recertification/rma-eligibility/" in section

