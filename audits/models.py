@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from core.history import TimelineEvent
 from core.policy import SingletonPolicy
 
 
@@ -223,7 +224,7 @@ class AuditItem(models.Model):
         return f"{self.audit}: activity {self.activity_id} ({self.state})"
 
 
-class AuditEvent(models.Model):
+class AuditEvent(TimelineEvent):
     """The audit's timeline: every move, decision, request and message, who made it and when."""
 
     class Kind(models.TextChoices):
@@ -238,19 +239,8 @@ class AuditEvent(models.Model):
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="events")
     item = models.ForeignKey(AuditItem, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    from_state = models.CharField(max_length=20, blank=True)
-    to_state = models.CharField(max_length=20, blank=True)
-    message = models.TextField(blank=True)
-    member_visible = models.BooleanField(default=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    source = models.CharField(max_length=100)
-    effective_on = models.DateField()
-    at = models.DateTimeField()
 
-    class Meta:
-        ordering = ["at", "id"]
+    class Meta(TimelineEvent.Meta):
         indexes = [models.Index(fields=["audit", "at"])]
 
     def __str__(self):

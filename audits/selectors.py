@@ -10,7 +10,8 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from audits.models import Audit, AuditCampaign, AuditEvent, AuditItem
 from ccp.models import ActivityDocument
-from core.counts import capped_count
+from core.worklists import capped_count
+from members import selectors as member_selectors
 
 QUEUE_PAGE_SIZE = 25
 
@@ -84,14 +85,10 @@ def _filtered(filters: QueueFilters, *, today: datetime.date) -> QuerySet[Audit]
         audits = audits.filter(
             state__in=Audit.OPEN_STATES, deadline__lte=today + datetime.timedelta(days=filters.due_within)
         )
-    search = filters.search.strip()
-    if search:
-        by_name = Q()
-        for word in search.split()[:3]:
-            by_name &= Q(certification__member__first_name__icontains=word) | Q(
-                certification__member__last_name__icontains=word
-            )
-        audits = audits.filter(Q(certification__member__member_number=search) | by_name)
+    if filters.search.strip():
+        audits = audits.filter(
+            member_selectors.number_or_name(filters.search, prefix="certification__member__")
+        )
     return audits
 
 

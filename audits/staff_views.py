@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audits import selectors, services, tasks
@@ -18,6 +17,7 @@ from core import clock, uploads
 from core.exports import csv_response
 from core.formatting import format_date
 from core.permissions import staff_required
+from core.worklists import state_tabs
 
 REVIEW = "audits.review_audit"
 
@@ -44,7 +44,7 @@ def queue(request):
     filters = form.filters()
     today = clock.today()
     counts = selectors.queue_counts(filters, today=today)
-    tabs = [(key, label, counts[key]) for key, (label, _) in selectors.QUEUE_STATES.items()]
+    tabs = state_tabs(selectors.QUEUE_STATES, counts, current=filters.state, params=request.GET)
     context = {
         "form": form,
         "filters": filters,
@@ -278,15 +278,11 @@ def finalize(request, audit_pk):
 
 @staff_required(REVIEW)
 @require_GET
-@xframe_options_sameorigin
 def document(request, document_pk):
     """A document of an activity under audit, shown inline in the review page (PDF and images only)."""
     found = selectors.document_for_reviewer(pk=document_pk)
     if found is None:
         raise Http404("No such document under audit.")
-    response = uploads.document_response(
+    return uploads.document_response(
         found.file, original_name=found.original_name, content_type=found.content_type, inline=True
     )
-    # Framed by the review page only (this site), never by another.
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; frame-ancestors 'self'"
-    return response

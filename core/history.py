@@ -20,3 +20,24 @@ class FieldChange(models.Model):
     class Meta:
         abstract = True
         ordering = ["-changed_at", "-id"]
+
+
+class TimelineEvent(models.Model):
+    """The shape of a workflow's timeline row (an audit's, an application's): a move from one state to
+    another, or a message, with who (or which job) made it, the business date and the moment; the member
+    reads the rows marked `member_visible`."""
+
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20, blank=True)
+    message = models.TextField(blank=True)
+    member_visible = models.BooleanField(default=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(max_length=100)
+    effective_on = models.DateField()
+    at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "id"]

@@ -207,7 +207,8 @@ INLINE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
 
 def document_response(file, *, original_name: str, content_type: str, inline: bool = False):
     """A stored document as a download: the checked type's extension and MIME type, nosniff, and shown
-    inline (a reviewer's page frames it) only for PDF and images. Raises Http404 when the file is gone."""
+    inline only for PDF and images, framed by a page of this site (a reviewer's or processor's review page)
+    and by no other, with nothing of its own allowed to run. Raises Http404 when the file is gone."""
     from django.http import FileResponse, Http404
 
     try:
@@ -222,4 +223,7 @@ def document_response(file, *, original_name: str, content_type: str, inline: bo
         content_type=served_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
+    if not response.as_attachment:
+        response["X-Frame-Options"] = "SAMEORIGIN"  # the middleware leaves a header already set
+        response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; frame-ancestors 'self'"
     return response

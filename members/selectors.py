@@ -39,6 +39,18 @@ def member_certification(*, member: Member, pk: int) -> Certification | None:
     )
 
 
+def number_or_name(query: str, *, prefix: str = "") -> Q:
+    """A member's number (exact) or name (each of the first words must match a part of the first or last
+    name), as a filter on `prefix` ("certification__member__" from a certification's audit or application)."""
+    query = query.strip()
+    by_name = Q()
+    for word in query.split()[:3]:
+        by_name &= Q(**{f"{prefix}first_name__icontains": word}) | Q(
+            **{f"{prefix}last_name__icontains": word}
+        )
+    return Q(**{f"{prefix}member_number__iexact": query}) | by_name
+
+
 def member_search(query: str) -> QuerySet[Member]:
     """By member number (exact), e-mail, or name (each word must match a part of the name)."""
     members = Member.objects.select_related("user")

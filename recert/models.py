@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.history import TimelineEvent
+
 
 class RecertRule(models.Model):
     """The rules in force for a credential from a date: a rule change is a new row, not new code."""
@@ -186,23 +188,12 @@ class Application(models.Model):
         return self.state in (self.State.DRAFT, self.State.MORE_REQUESTED)
 
 
-class ApplicationEvent(models.Model):
+class ApplicationEvent(TimelineEvent):
     """The application's timeline: every move, decision and message, who made it and when."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
-    from_state = models.CharField(max_length=20, blank=True)
-    to_state = models.CharField(max_length=20, blank=True)
-    message = models.TextField(blank=True)
-    member_visible = models.BooleanField(default=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    source = models.CharField(max_length=100)
-    effective_on = models.DateField()
-    at = models.DateTimeField()
 
-    class Meta:
-        ordering = ["at", "id"]
+    class Meta(TimelineEvent.Meta):
         indexes = [models.Index(fields=["application", "at"])]
 
     def __str__(self):

@@ -13,7 +13,8 @@ from billing.models import Invoice
 from ccp import rules as ccp_rules
 from ccp import selectors as ccp_selectors
 from ccp.models import Activity, ActivityDocument
-from core.counts import capped_count
+from core.worklists import capped_count
+from members import selectors as member_selectors
 from recert import rules
 from recert.models import Application, ApplicationEvent, RecertRule, RmaRoutes
 
@@ -151,14 +152,10 @@ def _filtered(filters: QueueFilters, *, today: datetime.date) -> QuerySet[Applic
         applications = applications.filter(
             submitted_on__lte=today - datetime.timedelta(days=filters.older_than)
         )
-    search = filters.search.strip()
-    if search:
-        by_name = Q()
-        for word in search.split()[:3]:
-            by_name &= Q(certification__member__first_name__icontains=word) | Q(
-                certification__member__last_name__icontains=word
-            )
-        applications = applications.filter(Q(certification__member__member_number=search) | by_name)
+    if filters.search.strip():
+        applications = applications.filter(
+            member_selectors.number_or_name(filters.search, prefix="certification__member__")
+        )
     return applications
 
 

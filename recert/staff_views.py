@@ -8,12 +8,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from core import clock, uploads
 from core.money import format_cents
 from core.permissions import staff_required
+from core.worklists import state_tabs
 from recert import rules, selectors, services
 from recert.forms import ExamResultForm, QueueFilterForm, ReasonForm
 from recert.models import Application
@@ -38,7 +38,7 @@ def queue(request):
     context = {
         "form": form,
         "filters": filters,
-        "tabs": [(key, label, counts[key]) for key, (label, _) in selectors.QUEUE_STATES.items()],
+        "tabs": state_tabs(selectors.QUEUE_STATES, counts, current=filters.state, params=request.GET),
         "page": selectors.queue_page(filters, today=today, page=request.GET.get("page", 1)),
         "query": request.GET.copy(),
         "today": today,
@@ -203,14 +203,11 @@ def exam_result(request, application_pk):
 
 @staff_required(PROCESS)
 @require_GET
-@xframe_options_sameorigin
 def document(request, document_pk):
     """A document of an activity in a submitted application's window, inline only for PDF and images."""
     found = selectors.document_for_processor(pk=document_pk)
     if found is None:
         raise Http404("No such document in an application.")
-    response = uploads.document_response(
+    return uploads.document_response(
         found.file, original_name=found.original_name, content_type=found.content_type, inline=True
     )
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; frame-ancestors 'self'"
-    return response

@@ -1,17 +1,20 @@
 """factory_boy factories. Certifications are made through the service so their status is real."""
 
 import datetime
+from decimal import Decimal
 
 import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 
 from ccp import services as ccp_services
+from ccp.models import Activity, ActivityCategory
 from core import clock
 from members import services
 from members.models import Credential, Member, User
 
 DEFAULT_PASSWORD = "correct-horse-battery-9"
+STAFF_TOTP_SECRET = "JBSWY3DPEHPK3PXP"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -70,7 +73,7 @@ def make_certification(
     return certification
 
 
-def make_staff(role: str, *, email: str | None = None, two_factor_secret: str | None = "JBSWY3DPEHPK3PXP"):
+def make_staff(role: str, *, email: str | None = None, two_factor_secret: str | None = STAFF_TOTP_SECRET):
     """A staff user in a role group, with a TOTP authenticator unless `two_factor_secret` is None."""
     from allauth.mfa.totp.internal.auth import TOTP
 
@@ -82,3 +85,27 @@ def make_staff(role: str, *, email: str | None = None, two_factor_secret: str | 
     if two_factor_secret:
         TOTP.activate(user, two_factor_secret)
     return user
+
+
+def staff_named(role: str, first_name: str, last_name: str, **options):
+    """`make_staff` with a name (pages show who holds or decided what), its e-mail made of the first name so
+    that one test can make two people of a role."""
+    user = make_staff(role, email=f"{first_name.lower()}@staff.example.org", **options)
+    user.first_name, user.last_name = first_name, last_name
+    user.save()
+    return user
+
+
+def course_fields(*, title: str, on: datetime.date, hours: str, online: bool = False) -> dict:
+    """The fields of a professional-education activity helping the job: `hours` contact hours completed `on`;
+    `online`: a course of the body's online CE (its source and external id)."""
+    fields = {
+        "category": ActivityCategory.objects.get(code="professional-education"),
+        "title": title,
+        "completed_on": on,
+        "quantity": Decimal(hours),
+        "helps_job": True,
+    }
+    if online:
+        fields |= {"source": Activity.Source.ONLINE, "external_id": f"course-{title}"}
+    return fields

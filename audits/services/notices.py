@@ -8,8 +8,7 @@ from django.urls import reverse
 from audits.models import Audit
 from core.formatting import format_date
 from core.links import absolute_url
-from members.models import Notice
-from members.services.notices import NoticeDraft, notices_cancel, notices_enqueue
+from members.services.notices import message_drafts, notices_cancel, notices_enqueue
 
 KIND = "audit"
 
@@ -19,20 +18,17 @@ def _link(audit: Audit) -> str:
 
 
 def _drafts(audit: Audit, *, step: str, subject: str, paragraphs: list[str], letter: bool) -> list:
-    member = audit.certification.member
-    context = {
-        "subject": subject,
-        "paragraphs": paragraphs,
-        "link": _link(audit),
-        "credential": audit.certification.credential,
-    }
-    channels = [(Notice.Channel.EMAIL, "email/audit")]
-    if letter:
-        channels.append((Notice.Channel.LETTER, "letters/audit"))
-    return [
-        NoticeDraft(member, KIND, f"audit-{audit.pk}-{step}", channel, template, context)
-        for channel, template in channels
-    ]
+    return message_drafts(
+        member=audit.certification.member,
+        kind=KIND,
+        key=f"audit-{audit.pk}-{step}",
+        subject=subject,
+        paragraphs=paragraphs,
+        link=_link(audit),
+        link_name="Your audit page",
+        link_label="Open my audit page",
+        letter=letter,
+    )
 
 
 def _what(audit: Audit) -> str:

@@ -10,11 +10,11 @@ from django import template
 from django.conf import settings
 from django.utils import timezone
 
-from core.counts import COUNT_CAP
 from core.formatting import PointsDecimals, format_date, format_date_time, format_points
 from core.money import format_cents
 from core.organization import Organization
 from core.organization import organization as organization_profile
+from core.worklists import COUNT_CAP
 
 register = template.Library()
 
@@ -98,7 +98,7 @@ def cents(amount_cents: int | None) -> str:
 
 @register.filter
 def capped(count: int | None) -> str:
-    """{{ 1001|capped }}: "1,000+" (core.counts.capped_count counts one past its cap)."""
+    """{{ 1001|capped }}: "1,000+" (core.worklists.capped_count counts one past its cap)."""
     if count is None:
         return ""
     return f"{COUNT_CAP:,}+" if count > COUNT_CAP else f"{count:,}"

@@ -56,6 +56,33 @@ class NoticeDraft:
         )
 
 
+def message_drafts(
+    *,
+    member: Member,
+    kind: str,
+    key: str,
+    subject: str,
+    paragraphs: list[str],
+    link: str,
+    link_name: str,
+    link_label: str,
+    letter: bool,
+) -> list[NoticeDraft]:
+    """A plain message (paragraphs, then the link to the page it is about) by e-mail and, with `letter`, by
+    post too: the audits' and the recertification applications' notices."""
+    context = {
+        "subject": subject,
+        "paragraphs": [paragraph for paragraph in paragraphs if paragraph],
+        "link": link,
+        "link_name": link_name,  # "Your audit page", before the address in the text and the letter
+        "link_label": link_label,  # "Open my audit page", the e-mail's button
+    }
+    channels = [(Notice.Channel.EMAIL, "email/message")]
+    if letter:
+        channels.append((Notice.Channel.LETTER, "letters/message"))
+    return [NoticeDraft(member, kind, key, channel, template, context) for channel, template in channels]
+
+
 def notices_enqueue(drafts: Iterable[NoticeDraft]) -> list[int]:
     """Write many messages at once (a job's chunk); a key already in the outbox is skipped, not rewritten.
 

@@ -5,8 +5,7 @@ from django.urls import reverse
 
 from core.formatting import format_date
 from core.links import absolute_url
-from members.models import Notice
-from members.services.notices import NoticeDraft, notices_enqueue
+from members.services.notices import message_drafts, notices_enqueue
 from recert.models import Application
 
 KIND = "recert"
@@ -15,20 +14,17 @@ KIND = "recert"
 def _drafts(
     application: Application, *, step: str, subject: str, paragraphs: list[str], letter: bool = False
 ):
-    member = application.certification.member
-    context = {
-        "subject": subject,
-        "paragraphs": [p for p in paragraphs if p],
-        "link": absolute_url(reverse("recert:application", args=[application.pk])),
-        "link_label": "Open my application",
-    }
-    channels = [(Notice.Channel.EMAIL, "email/recert")]
-    if letter:
-        channels.append((Notice.Channel.LETTER, "letters/recert"))
-    return [
-        NoticeDraft(member, KIND, f"application-{application.pk}-{step}", channel, template, context)
-        for channel, template in channels
-    ]
+    return message_drafts(
+        member=application.certification.member,
+        kind=KIND,
+        key=f"application-{application.pk}-{step}",
+        subject=subject,
+        paragraphs=paragraphs,
+        link=absolute_url(reverse("recert:application", args=[application.pk])),
+        link_name="Your application",
+        link_label="Open my application",
+        letter=letter,
+    )
 
 
 def _what(application: Application) -> str:

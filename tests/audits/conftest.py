@@ -7,11 +7,13 @@ from decimal import Decimal
 import pytest
 
 from audits import services
-from audits.models import Audit, AuditPolicy
+from audits.models import Audit, AuditCampaign, AuditEvent, AuditItem, AuditPolicy
+from billing.models import Invoice
 from ccp import services as ccp_services
-from ccp.models import Activity, ActivityCategory, Cycle
+from ccp.models import Activity, ActivityDocument, Cycle
 from members import services as member_services
-from tests.factories import make_certification
+from members.models import Certification, Notice, StatusChange
+from tests.factories import course_fields, make_certification
 
 CERTIFIED_ON = datetime.date(2022, 1, 10)
 CYCLE_END = datetime.date(2025, 1, 9)
@@ -20,19 +22,31 @@ START_DAY = datetime.date(2026, 1, 15)  # the 2025 campaign; its deadline is 60 
 DEADLINE = START_DAY + datetime.timedelta(days=60)
 
 
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """Uploaded proof is stored in a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
 def record(certification, *, on: datetime.date, hours: str, title: str, online: bool = False) -> Activity:
     """A professional-education claim recorded the day it was completed (online: from the body's CE)."""
-    extra = {"source": Activity.Source.ONLINE, "external_id": f"course-{title}"} if online else {}
     return ccp_services.activity_record(
         certification=certification,
         today=on,
         recorded_by=None,
-        category=ActivityCategory.objects.get(code="professional-education"),
-        title=title,
-        completed_on=on,
-        quantity=Decimal(hours),
-        helps_job=True,
-        **extra,
+        **course_fields(title=title, on=on, hours=hours, online=online),
+    )
+
+
+def attest_open_cycle(certification) -> None:
+    """The member attests the open cycle on its last day."""
+    cycle = Cycle.objects.get(certification=certification, state=Cycle.State.OPEN)
+    ccp_services.cycle_attest(
+        cycle=cycle,
+        signed_name=certification.member.full_name,
+        user=certification.member.user,
+        today=cycle.end_on,
     )
 
 
@@ -45,13 +59,7 @@ def rolled_certification(*, member=None, claims=(("10", "Course A"), ("10", "Cou
         on = datetime.date(2023, 3, 1) + datetime.timedelta(days=index)
         record(certification, on=on, hours=hours, title=title, online=index < online)
     if attest:
-        cycle = Cycle.objects.get(certification=certification, state=Cycle.State.OPEN)
-        ccp_services.cycle_attest(
-            cycle=cycle,
-            signed_name=certification.member.full_name,
-            user=certification.member.user,
-            today=CYCLE_END,
-        )
+        attest_open_cycle(certification)
     member_services.certification_record_paid_through(
         certification=certification, paid_through=datetime.date(2027, 1, 31), today=ROLL_DAY, source="test"
     )
@@ -72,3 +80,22 @@ def audit(seeded) -> Audit:
     certification = rolled_certification()
     start_campaign()
     return Audit.objects.get(certification=certification)
+
+
+def database_state() -> dict:
+    """Everything an audit service or job may write, to show that a refusal or a rerun wrote nothing."""
+    return {
+        "campaigns": list(AuditCampaign.objects.order_by("pk").values()),
+        "audits": list(Audit.objects.order_by("pk").values()),
+        "items": list(AuditItem.objects.order_by("pk").values()),
+        "events": list(AuditEvent.objects.order_by("pk").values_list("pk", flat=True)),
+        "notices": list(Notice.objects.order_by("pk").values_list("pk", "state")),
+        "documents": list(ActivityDocument.objects.order_by("pk").values_list("pk", flat=True)),
+        "activities": list(Activity.objects.order_by("pk").values()),
+        "cycles": list(Cycle.objects.order_by("pk").values("pk", "state", "under_audit", "audit_result")),
+        "certifications": list(
+            Certification.objects.order_by("pk").values("pk", "status", "lapse_date", "audit_failed_on")
+        ),
+        "status_changes": StatusChange.objects.count(),
+        "invoices": list(Invoice.objects.order_by("pk").values_list("pk", "state")),
+    }

@@ -11,10 +11,10 @@ from django.core.management import call_command
 
 from amtportal.jobs import DAILY_JOBS
 from audits import services, tasks
-from audits.models import Audit, AuditCampaign, AuditEvent, AuditItem, AuditPolicy
+from audits.models import Audit, AuditCampaign, AuditPolicy
 from ccp.models import Cycle
-from members.models import Notice, StatusChange
-from tests.audits.conftest import DEADLINE, START_DAY, rolled_certification, start_campaign
+from members.models import Notice
+from tests.audits.conftest import DEADLINE, START_DAY, database_state, rolled_certification, start_campaign
 from tests.factories import make_staff
 from tests.files import pdf_bytes
 
@@ -24,23 +24,6 @@ ONE_DAY = datetime.timedelta(days=1)
 
 def days_before(days: int) -> datetime.date:
     return DEADLINE - datetime.timedelta(days=days)
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
-def database_state() -> dict:
-    return {
-        "campaigns": list(AuditCampaign.objects.order_by("pk").values()),
-        "audits": list(Audit.objects.order_by("pk").values()),
-        "items": list(AuditItem.objects.order_by("pk").values()),
-        "events": AuditEvent.objects.count(),
-        "notices": list(Notice.objects.order_by("pk").values_list("pk", "state")),
-        "cycles": list(Cycle.objects.order_by("pk").values("pk", "state", "under_audit", "audit_result")),
-        "status_changes": StatusChange.objects.count(),
-    }
 
 
 def reminders(audit: Audit):

@@ -12,21 +12,22 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from audits import rules, selectors, services
-from audits.models import Audit, AuditCampaign, AuditEvent, AuditItem, AuditPolicy
+from audits.models import Audit, AuditItem, AuditPolicy
 from audits.services.moves import audit_move, locked_audit
 from billing import services as billing_services
-from billing.models import Invoice
 from ccp import selectors as ccp_selectors
 from ccp import services as ccp_services
-from ccp.models import Activity, ActivityCategory, ActivityDocument, CcpPolicy, Cycle
+from ccp.models import Activity, ActivityCategory, CcpPolicy, Cycle
 from members import services as member_services
-from members.models import Certification, Notice, StatusChange
+from members.models import Certification, Notice
 from tests.audits.conftest import (
     CERTIFIED_ON,
     CYCLE_END,
     DEADLINE,
     ROLL_DAY,
     START_DAY,
+    attest_open_cycle,
+    database_state,
     record,
     rolled_certification,
     start_campaign,
@@ -38,31 +39,7 @@ D = datetime.date
 REVIEW_DAY = START_DAY + datetime.timedelta(days=10)  # January 25, 2026
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 # --- Helpers ------------------------------------------------------------------------------------------
-
-
-def database_state() -> dict:
-    """Everything an audit service may write, to show that a refusal wrote nothing."""
-    return {
-        "campaigns": list(AuditCampaign.objects.order_by("pk").values()),
-        "audits": list(Audit.objects.order_by("pk").values()),
-        "items": list(AuditItem.objects.order_by("pk").values()),
-        "events": list(AuditEvent.objects.order_by("pk").values_list("pk", flat=True)),
-        "notices": list(Notice.objects.order_by("pk").values_list("pk", "state")),
-        "documents": list(ActivityDocument.objects.order_by("pk").values_list("pk", flat=True)),
-        "activities": list(Activity.objects.order_by("pk").values()),
-        "cycles": list(Cycle.objects.order_by("pk").values("pk", "state", "under_audit", "audit_result")),
-        "certifications": list(
-            Certification.objects.order_by("pk").values("pk", "status", "lapse_date", "audit_failed_on")
-        ),
-        "status_changes": StatusChange.objects.count(),
-        "invoices": list(Invoice.objects.order_by("pk").values_list("pk", "state")),
-    }
 
 
 def assert_refused(action, message: str | dict) -> None:
@@ -133,13 +110,7 @@ def rolled(certified_on: D, *, hours: str | None = "30", attest: bool = False) -
         on = certified_on + datetime.timedelta(days=400)
         record(certification, on=on, hours=hours, title=f"Course of {on}")
     if attest:
-        cycle = Cycle.objects.get(certification=certification, state=Cycle.State.OPEN)
-        ccp_services.cycle_attest(
-            cycle=cycle,
-            signed_name=certification.member.full_name,
-            user=certification.member.user,
-            today=cycle.end_on,
-        )
+        attest_open_cycle(certification)
     return member_services.certification_record_paid_through(
         certification=certification, paid_through=D(2028, 12, 31), today=certified_on, source="test"
     )

@@ -19,9 +19,18 @@ from ccp.models import ActivityDocument
 from members import services as member_services
 from members.models import Certification, Notice
 from tests.audits.conftest import DEADLINE, START_DAY, record
-from tests.audits.test_views import PDF, at, attach_all, item_titled, page_text
-from tests.factories import MemberFactory, make_certification, make_staff
+from tests.audits.test_views import PDF, attach_all, item_titled
+from tests.factories import MemberFactory, make_certification, make_staff, staff_named
 from tests.files import image_bytes
+from tests.pages import (
+    assert_forbidden,
+    assert_shown_inline,
+    assert_sign_in_asked,
+    assert_two_factor_setup_asked,
+    at,
+    get_in_queries,
+    page_text,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -33,22 +42,9 @@ def _today(time_machine):
     at(time_machine, START_DAY)
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
-def reviewer_named(first_name: str, last_name: str):
-    user = make_staff("Audit reviewer", email=f"{first_name.lower()}@staff.example.org")
-    user.first_name, user.last_name = first_name, last_name
-    user.save()
-    return user
-
-
 @pytest.fixture
 def reviewer(client, seeded):
-    user = reviewer_named("Rita", "Judge")
+    user = staff_named("Audit reviewer", "Rita", "Judge")
     client.force_login(user)
     return user
 
@@ -137,10 +133,7 @@ def test_billing_staff_and_members_get_403_on_every_staff_audit_page(client, aud
     pages = staff_pages(audit, ActivityDocument.objects.first())
     data = {"year": "2025", "decision": "accept", "grant": "yes", "days": "10"}
 
-    for user in (make_staff("Billing staff"), audit.certification.member.user):
-        client.force_login(user)
-        for method, address in pages:
-            assert getattr(client, method)(address, data).status_code == 403, (user, address)
+    assert_forbidden(client, (make_staff("Billing staff"), audit.certification.member.user), pages, data)
     audit.refresh_from_db()
     assert audit.claimed_by is None and audit.state == Audit.State.SELECTED
     assert AuditCampaign.objects.count() == 1
@@ -148,19 +141,13 @@ def test_billing_staff_and_members_get_403_on_every_staff_audit_page(client, aud
 
 
 def test_a_visitor_is_asked_to_sign_in(client, audit_with_proof):
-    for method, address in staff_pages(audit_with_proof, ActivityDocument.objects.first()):
-        response = getattr(client, method)(address)
-        assert response.status_code == 302, address
-        assert response.url.startswith(reverse("account_login")), address
+    assert_sign_in_asked(client, staff_pages(audit_with_proof, ActivityDocument.objects.first()))
 
 
 def test_a_reviewer_without_two_factor_is_sent_to_set_it_up(client, audit_with_proof):
     client.force_login(make_staff("Audit reviewer", two_factor_secret=None))
 
-    for method, address in staff_pages(audit_with_proof, ActivityDocument.objects.first()):
-        response = getattr(client, method)(address)
-        assert response.status_code == 302, address
-        assert response.url == reverse("mfa_activate_totp"), address
+    assert_two_factor_setup_asked(client, staff_pages(audit_with_proof, ActivityDocument.objects.first()))
     assert not audit_with_proof.events.filter(kind=AuditEvent.Kind.CLAIM).exists()
 
 
@@ -180,7 +167,7 @@ def population(seeded):
     start(2025)
     start(2024)
     audits = {first: audit_of(certification) for first, certification in people.items()}
-    other = reviewer_named("Olga", "Other")
+    other = staff_named("Audit reviewer", "Olga", "Other")
     submitted(audits["Bob"])
     cy = audits["Cy"]
     services.audit_request_extension(
@@ -499,7 +486,7 @@ def test_a_reviewer_claims_an_audit_and_another_cannot_claim_or_decide_it(client
 
     assert "You hold this audit: other reviewers see that you are reviewing it." in claimed
     assert "Reviewer Rita Judge (you)" in claimed and "Release to the queue" in claimed
-    client.force_login(reviewer_named("Olga", "Other"))
+    client.force_login(staff_named("Audit reviewer", "Olga", "Other"))
     seen_by_other = page_text(client.get(review_url(audit)))
     assert "Reviewer Rita Judge" in seen_by_other and "(you)" not in seen_by_other
     assert "Claim this audit" not in seen_by_other and "Record decision" not in seen_by_other
@@ -750,14 +737,7 @@ def test_a_reviewer_views_a_pdf_or_an_image_inline(client, reviewer, audit):
         (pdf, "application/pdf", 'inline; filename="certificate.pdf"'),
         (png, "image/png", 'inline; filename="scan.png"'),
     ]:
-        response = shown[document]
-        assert response.status_code == 200
-        assert response["Content-Type"] == content_type
-        assert response["Content-Disposition"] == disposition
-        assert response["X-Content-Type-Options"] == "nosniff"
-        assert response["X-Frame-Options"] == "SAMEORIGIN"
-        policy = [directive.strip() for directive in response["Content-Security-Policy"].split(";")]
-        assert "frame-ancestors 'self'" in policy and "default-src 'none'" in policy
+        assert_shown_inline(shown[document], content_type, disposition)
     assert b"".join(shown[pdf].streaming_content).startswith(b"%PDF-")
     # The review page may frame its own site's documents (no frame-src: default-src 'self' applies).
     review_policy = review_page["Content-Security-Policy"]
@@ -797,10 +777,8 @@ def test_the_review_page_makes_a_fixed_number_of_queries(
     start()
     audit = submitted(audit_of(certification))
     decide_all(audit, reviewer, "accept")
-    client.get(review_url(audit))  # warm-up
 
-    with django_assert_num_queries(REVIEW_QUERIES):
-        response = client.get(review_url(audit))
+    response = get_in_queries(client, review_url(audit), REVIEW_QUERIES, django_assert_num_queries)
 
     text = page_text(response)
     assert text.count("Accepted by Rita Judge") == activities

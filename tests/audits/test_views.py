@@ -3,8 +3,6 @@ reviewer's words, the timeline, and what the member does there (upload proof, li
 attestation, ask once for an extension, submit); what the member reads and what the database then holds."""
 
 import datetime
-import html
-import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -16,6 +14,7 @@ from ccp.models import Activity, ActivityCategory, ActivityDocument, CcpPolicy
 from tests.audits.conftest import DEADLINE, START_DAY, rolled_certification, start_campaign
 from tests.factories import MemberFactory, make_staff
 from tests.files import HTML, image_bytes, pdf_bytes
+from tests.pages import assert_sign_in_asked, at, get_in_queries, page_text
 
 pytestmark = pytest.mark.django_db
 
@@ -23,27 +22,10 @@ PDF = pdf_bytes()
 ONE_DAY = datetime.timedelta(days=1)
 
 
-def page_text(response) -> str:
-    """What a person reads on the page: the HTML without tags, entities decoded, whitespace collapsed."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.content.decode())).split())
-
-
-def at(time_machine, day: datetime.date, hour: int = 15) -> None:
-    """`day` at `hour` UTC (the morning in Chicago, the portal's time zone)."""
-    moment = datetime.datetime(day.year, day.month, day.day, hour, tzinfo=datetime.UTC)
-    time_machine.move_to(moment, tick=False)
-
-
 @pytest.fixture(autouse=True)
 def _today(time_machine):
     """Campaigns start, and the pages are read, on START_DAY (January 15, 2026) unless a test moves on."""
     at(time_machine, START_DAY)
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
 
 
 @pytest.fixture
@@ -474,10 +456,7 @@ def test_another_member_s_audit_is_not_found_and_nothing_is_written(client, audi
 
 
 def test_a_visitor_is_asked_to_sign_in(client, audit):
-    for method, address in member_urls(audit):
-        response = getattr(client, method)(address)
-        assert response.status_code == 302, address
-        assert response.url.startswith(reverse("account_login")), address
+    assert_sign_in_asked(client, member_urls(audit))
 
 
 # --- Documents ------------------------------------------------------------------------------------------
@@ -519,10 +498,8 @@ def test_the_audit_page_makes_a_fixed_number_of_queries(
     audit = Audit.objects.get(certification=certification)
     attach_all(audit)
     client.force_login(certification.member.user)
-    client.get(url(audit))  # warm-up: session and permission caches
 
-    with django_assert_num_queries(AUDIT_PAGE_QUERIES):
-        response = client.get(url(audit))
+    response = get_in_queries(client, url(audit), AUDIT_PAGE_QUERIES, django_assert_num_queries)
 
     text = page_text(response)
     assert text.count("Proof: proof.pdf") == activities  # each activity, with its document

@@ -4,15 +4,11 @@ Chromium is Debian's (/usr/bin/chromium): Playwright's own browser downloads are
 e2e tests are skipped with a visible reason, except in CI (REQUIRE_SERVICES=1), where they fail instead.
 """
 
-import contextlib
 import os
-import re
-from pathlib import Path
 
 import pytest
 
-from tests.e2e.accessibility import AxeAudit
-from tests.e2e.helpers import DESKTOP
+from tests.e2e.helpers import DESKTOP, checked_page
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made there by fixtures and
 # factories would otherwise raise SynchronousOnlyOperation.
@@ -28,8 +24,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-dev-shm-usage",
 ]
-TIMEOUT_MS = 10_000
-RESULTS_DIR = Path(__file__).resolve().parents[2] / "test-results"
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -70,33 +64,8 @@ def site(live_server, seeded):
 
 @pytest.fixture
 def page(request, browser, viewport, site):
-    context = browser.new_context(viewport=viewport, base_url=site, locale="en-US")
-    context.set_default_timeout(TIMEOUT_MS)
-    accessibility = AxeAudit(context)
-    page = context.new_page()
-    # Whatever the Content-Security-Policy blocks (an inline script or style left in a template) is a bug.
-    blocked: list[str] = []
-
-    def note_blocked(message):
-        if "Content Security Policy" in message.text:
-            blocked.append(message.text)
-
-    page.on("console", note_blocked)
-    try:
+    with checked_page(request, browser, site, viewport) as page:
         yield page
-        assert blocked == [], blocked
-        if getattr(request.node, "rep_call", None) and request.node.rep_call.passed:
-            accessibility.check(page)
-            if accessibility.report():
-                pytest.fail(accessibility.report(), pytrace=False)
-    finally:
-        report = getattr(request.node, "rep_call", None)
-        if report is not None and report.failed:
-            RESULTS_DIR.mkdir(exist_ok=True)
-            name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)[-150:]
-            with contextlib.suppress(Exception):  # a screenshot must never hide the real failure
-                page.screenshot(path=str(RESULTS_DIR / f"{name}.png"), full_page=True)
-        context.close()
 
 
 @pytest.fixture

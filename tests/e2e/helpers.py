@@ -1,14 +1,22 @@
 """Helpers shared by the browser journeys."""
 
+import contextlib
 import datetime
 import re
 import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import totp_code
-from tests.factories import DEFAULT_PASSWORD
+from tests.e2e.accessibility import AxeAudit
+from tests.factories import DEFAULT_PASSWORD, STAFF_TOTP_SECRET, staff_named
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
+TIMEOUT_MS = 10_000
+RESULTS_DIR = Path(__file__).resolve().parents[2] / "test-results"
 EMAIL_LABEL = re.compile(r"^e-?mail( address)?:?$", re.I)
 PASSWORD_LABEL = re.compile(r"^password:?$", re.I)
 
@@ -36,12 +44,59 @@ def log_in(page, email: str, password: str = DEFAULT_PASSWORD) -> None:
         password_field.press("Enter")
 
 
+@contextlib.contextmanager
+def checked_page(request, browser, site: str, viewport: dict, *, screenshot_suffix: str = ""):
+    """A page in a fresh browser context, checked after the test: whatever the Content-Security-Policy
+    blocked (an inline script or style left in a template) is a bug, and so is any serious axe-core
+    violation once the test passed; a failed test leaves a screenshot (`screenshot_suffix` names a second
+    person's)."""
+    context = browser.new_context(viewport=viewport, base_url=site, locale="en-US")
+    context.set_default_timeout(TIMEOUT_MS)
+    accessibility = AxeAudit(context)
+    page = context.new_page()
+    blocked: list[str] = []
+
+    def note_blocked(message):
+        if "Content Security Policy" in message.text:
+            blocked.append(message.text)
+
+    page.on("console", note_blocked)
+    try:
+        yield page
+        assert blocked == [], blocked
+        if getattr(request.node, "rep_call", None) and request.node.rep_call.passed:
+            accessibility.check(page)
+            if accessibility.report():
+                pytest.fail(accessibility.report(), pytrace=False)
+    finally:
+        report = getattr(request.node, "rep_call", None)
+        if report is not None and report.failed:
+            RESULTS_DIR.mkdir(exist_ok=True)
+            name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)[-150 + len(screenshot_suffix) :]
+            with contextlib.suppress(Exception):  # a screenshot must never hide the real failure
+                page.screenshot(path=str(RESULTS_DIR / f"{name}{screenshot_suffix}.png"), full_page=True)
+        context.close()
+
+
 def fresh_totp_code(secret: str) -> str:
     """The current code; waits for the next 30-second step when this one is about to end (tolerance 0)."""
     remaining = 30 - time.time() % 30
     if remaining < 4:
         time.sleep(remaining + 0.2)
     return totp_code(secret)
+
+
+def staff_signs_in(page, role: str, first_name: str, last_name: str) -> None:
+    """A staff member of `role`, made now with two-factor, signs in with the current TOTP code: the staff
+    home. Once per browser context: a second sign-in in the same 30 seconds would reuse the code, which
+    allauth refuses."""
+    staff = staff_named(role, first_name, last_name, two_factor_secret=STAFF_TOTP_SECRET)
+    log_in(page, staff.email)
+    code = field(page, re.compile(r"code", re.I), "code")
+    code.fill(fresh_totp_code(STAFF_TOTP_SECRET))
+    with page.expect_navigation():
+        code.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Staff home")
 
 
 def long_date(day: datetime.date) -> str:

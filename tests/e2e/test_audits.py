@@ -6,7 +6,6 @@ At a phone width the member reads the audit page without scrolling sideways and 
 The member and the reviewer each have their own browser context (signed in once: a second TOTP sign-in in
 the same 30 seconds would reuse a code, which allauth refuses)."""
 
-import contextlib
 import datetime
 import re
 from decimal import Decimal
@@ -20,19 +19,15 @@ from playwright.sync_api import expect
 from audits import services as audit_services
 from audits.models import Audit, AuditPolicy
 from ccp import services as ccp_services
-from ccp.models import ActivityCategory
 from core import clock
 from members import rules
 from members import services as member_services
-from tests.e2e.accessibility import AxeAudit
-from tests.e2e.conftest import RESULTS_DIR, TIMEOUT_MS
-from tests.e2e.helpers import DESKTOP, PHONE, field, fresh_totp_code, log_in, long_date
-from tests.factories import MemberFactory, make_certification, make_staff
+from tests.e2e.helpers import DESKTOP, PHONE, checked_page, log_in, long_date, staff_signs_in
+from tests.factories import MemberFactory, course_fields, make_certification
 from tests.files import image_bytes, pdf_bytes
 
 pytestmark = pytest.mark.e2e
 
-SECRET = "JBSWY3DPEHPK3PXP"
 MORE = "The certificate does not show the contact hours: upload one that does."
 REFUSED = "A spa course meets none of the qualifying criteria."
 
@@ -50,12 +45,11 @@ def _selected(first_name: str, last_name: str, courses: list[tuple[str, str]]) -
     roll_day = rules.cycle(certified_on, 0).end + datetime.timedelta(days=1)
     member = MemberFactory(user__first_name=first_name, last_name=last_name)
     certification = make_certification(member, code="RMA", certified_on=certified_on, today=certified_on)
-    category = ActivityCategory.objects.get(code="professional-education")
     for index, (title, hours) in enumerate(courses):
         on = certified_on + datetime.timedelta(days=400 + 60 * index)
         ccp_services.activity_record(
-            certification=certification, today=on, recorded_by=member.user, category=category, title=title,
-            provider="County Hospital", completed_on=on, quantity=Decimal(hours), helps_job=True,
+            certification=certification, today=on, recorded_by=member.user, provider="County Hospital",
+            **course_fields(title=title, on=on, hours=hours),
         )  # fmt: skip
     member_services.certification_record_paid_through(
         certification=certification,
@@ -84,41 +78,8 @@ def _link_in_selection_email(member) -> str:
 
 @pytest.fixture
 def reviewer_page(request, browser, site):
-    context = browser.new_context(viewport=DESKTOP, base_url=site, locale="en-US")
-    context.set_default_timeout(TIMEOUT_MS)
-    accessibility = AxeAudit(context)
-    page = context.new_page()
-    blocked: list[str] = []
-    page.on(
-        "console", lambda message: "Content Security Policy" in message.text and blocked.append(message.text)
-    )
-    try:
+    with checked_page(request, browser, site, DESKTOP, screenshot_suffix="-reviewer") as page:
         yield page
-        assert blocked == [], blocked
-        if getattr(request.node, "rep_call", None) and request.node.rep_call.passed:
-            accessibility.check(page)
-            if accessibility.report():
-                pytest.fail(accessibility.report(), pytrace=False)
-    finally:
-        report = getattr(request.node, "rep_call", None)
-        if report is not None and report.failed:
-            RESULTS_DIR.mkdir(exist_ok=True)
-            name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)[-140:]
-            with contextlib.suppress(Exception):
-                page.screenshot(path=str(RESULTS_DIR / f"{name}-reviewer.png"), full_page=True)
-        context.close()
-
-
-def _reviewer_signs_in(page) -> None:
-    reviewer = make_staff("Audit reviewer", two_factor_secret=SECRET)
-    reviewer.first_name, reviewer.last_name = "Arthur", "Auditore"
-    reviewer.save()
-    log_in(page, reviewer.email)
-    code = field(page, re.compile(r"code", re.I), "code")
-    code.fill(fresh_totp_code(SECRET))
-    with page.expect_navigation():
-        code.press("Enter")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Staff home")
 
 
 def _open_from_queue(page, member) -> None:
@@ -156,8 +117,7 @@ def _upload(page, title: str, *, name: str = "certificate.pdf", content: bytes |
     page.get_by_label(f"Upload proof for “{title}”").set_input_files(
         {"name": name, "mimeType": kind, "buffer": content or pdf_bytes()}
     )
-    card = page.get_by_role("article").filter(has=page.get_by_role("heading", name=title, exact=True))
-    card.get_by_role("button", name="Upload", exact=True).click()
+    _item(page, title).get_by_role("button", name="Upload", exact=True).click()
     expect(page.get_by_text(f"Proof uploaded for “{title}”.")).to_be_visible()
 
 
@@ -200,7 +160,7 @@ def test_member_sends_proof_answers_a_request_for_more_and_the_reviewer_passes_t
 
     # The reviewer: signs in with two-factor, claims it, accepts one, asks for more on another, sends it back.
     reviewer = reviewer_page
-    _reviewer_signs_in(reviewer)
+    staff_signs_in(reviewer, "Audit reviewer", "Arthur", "Auditore")
     _open_from_queue(reviewer, member)
     expect(reviewer.locator("iframe[title^='certificate.pdf']").first).to_be_visible()  # the PDF beside it
     expect(reviewer.get_by_role("img", name=re.compile("Proof of HIPAA privacy refresher"))).to_be_visible()
@@ -276,7 +236,7 @@ def test_a_refusal_that_leaves_too_few_points_fails_the_audit_and_the_member_is_
     expect(page.get_by_role("heading", level=1)).to_have_text("Your CCP audit Waiting on review")
 
     reviewer = reviewer_page
-    _reviewer_signs_in(reviewer)
+    staff_signs_in(reviewer, "Audit reviewer", "Arthur", "Auditore")
     _open_from_queue(reviewer, member)
     _claim(reviewer)
     _decide(reviewer, courses[0][0], "Accept")

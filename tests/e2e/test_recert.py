@@ -8,7 +8,6 @@ the application page without scrolling sideways.
 The member and the processor each have their own browser context (signed in once: a second TOTP sign-in in
 the same 30 seconds would reuse a code, which allauth refuses)."""
 
-import contextlib
 import datetime
 import re
 from decimal import Decimal
@@ -26,17 +25,15 @@ from members import services as member_services
 from recert import services as recert_services
 from recert.models import Application
 from tests.billing import conftest as billing_conftest
-from tests.e2e.accessibility import AxeAudit
-from tests.e2e.conftest import RESULTS_DIR, TIMEOUT_MS
-from tests.e2e.helpers import DESKTOP, PHONE, field, fresh_totp_code, log_in, long_date
-from tests.factories import MemberFactory, make_certification, make_staff
+from tests.e2e.helpers import DESKTOP, PHONE, checked_page, log_in, long_date, staff_signs_in
+from tests.factories import MemberFactory, make_certification
 from tests.files import image_bytes, pdf_bytes
+from tests.recert.conftest import noncompliant_certification
 
 localstripe = billing_conftest.localstripe  # the fixture, shared with the billing tests
 
 pytestmark = pytest.mark.e2e
 
-SECRET = "JBSWY3DPEHPK3PXP"
 PROFESSIONAL_EDUCATION = "Professional education (courses, seminars, webinars): 1 point per contact hour"
 HELPS_JOB = "It helps me do my health-care job better"
 RMA_REGION = "Registered Medical Assistant (RMA)"
@@ -50,19 +47,13 @@ def _noncompliant(first_name: str, last_name: str):
     points, so the nightly roll made it Non-compliant (CCP) (lapsed well under 10 years: by CCP or exam)."""
     today = clock.today()
     certified_on = rules.add_years(today, -rules.CYCLE_YEARS) - datetime.timedelta(days=200)
-    failed_on = rules.cycle(certified_on, 0).end + rules.ONE_DAY
     member = MemberFactory(user__first_name=first_name, last_name=last_name)
-    certification = make_certification(member, code="RMA", certified_on=certified_on, today=certified_on)
-    member_services.certification_record_paid_through(
-        certification=certification,
+    certification = noncompliant_certification(
+        member,
+        certified_on=certified_on,
         paid_through=rules.fee_year_containing(certified_on, today).end,
-        today=certified_on,
-        source="test",
+        failed_on=rules.cycle(certified_on, 0).end + rules.ONE_DAY,
     )
-    ccp_services.cycles_roll(today=failed_on)
-    ccp_services.cycles_close_inactive(today=failed_on)
-    certification.refresh_from_db()
-    assert certification.status == "noncompliant", certification.status_reason
     return member, certification
 
 
@@ -102,41 +93,8 @@ def stripe_with_webhook(site, localstripe):
 
 @pytest.fixture
 def processor_page(request, browser, site):
-    context = browser.new_context(viewport=DESKTOP, base_url=site, locale="en-US")
-    context.set_default_timeout(TIMEOUT_MS)
-    accessibility = AxeAudit(context)
-    page = context.new_page()
-    blocked: list[str] = []
-    page.on(
-        "console", lambda message: "Content Security Policy" in message.text and blocked.append(message.text)
-    )
-    try:
+    with checked_page(request, browser, site, DESKTOP, screenshot_suffix="-processor") as page:
         yield page
-        assert blocked == [], blocked
-        if getattr(request.node, "rep_call", None) and request.node.rep_call.passed:
-            accessibility.check(page)
-            if accessibility.report():
-                pytest.fail(accessibility.report(), pytrace=False)
-    finally:
-        report = getattr(request.node, "rep_call", None)
-        if report is not None and report.failed:
-            RESULTS_DIR.mkdir(exist_ok=True)
-            name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)[-140:]
-            with contextlib.suppress(Exception):
-                page.screenshot(path=str(RESULTS_DIR / f"{name}-processor.png"), full_page=True)
-        context.close()
-
-
-def _processor_signs_in(page) -> None:
-    processor = make_staff("Recertification processor", two_factor_secret=SECRET)
-    processor.first_name, processor.last_name = "Rachel", "Recerti"
-    processor.save()
-    log_in(page, processor.email)
-    code = field(page, re.compile(r"code", re.I), "code")
-    code.fill(fresh_totp_code(SECRET))
-    with page.expect_navigation():
-        code.press("Enter")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Staff home")
 
 
 def _open_and_claim(page, member, heading: str) -> None:
@@ -270,7 +228,7 @@ def test_a_non_compliant_member_recertifies_by_ccp_and_the_processor_approves(
 
     # The processor: two-factor, the queue, the proof beside each activity, claimed and approved.
     processor = processor_page
-    _processor_signs_in(processor)
+    staff_signs_in(processor, "Recertification processor", "Rachel", "Recerti")
     _open_and_claim(processor, member, f"{member.first_name} {member.last_name}: RMA by CCP points")
     expect(processor.locator("iframe[title^='certificate.pdf']")).to_be_visible()
     expect(
@@ -348,7 +306,7 @@ def test_an_rma_past_the_ten_year_gate_checks_the_assistant_then_recertifies_by_
 
     # The processor authorizes the test: the member's page shows the authorization number.
     processor = processor_page
-    _processor_signs_in(processor)
+    staff_signs_in(processor, "Recertification processor", "Rachel", "Recerti")
     _open_and_claim(processor, member, f"{member.first_name} {member.last_name}: RMA by exam")
     expect(processor.get_by_role("region", name="Exam eligibility")).to_contain_text(
         "Eligible by the Work experience route."

@@ -8,6 +8,7 @@ import os
 import secrets
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +16,9 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
+THREAD_TIMEOUT = 30  # seconds
 WORKER_START_TIMEOUT = 60  # seconds
 WORKER_STOP_TIMEOUT = 15  # seconds
 TASK_TIMEOUT = 60  # seconds
@@ -64,6 +66,62 @@ def require_redis() -> str:
     problem = redis_problem(url)
     require(problem is None, problem or "")
     return url
+
+
+# --- Races: calls in threads of their own -------------------------------------------------------------------
+
+
+def at_once(*calls, hold=None):
+    """Run each call in its own thread, released together, and return their results (re-raising an error).
+
+    `hold`: a queryset locked (select_for_update) while the threads start, released only once every thread
+    waits for that lock, so that all of them are inside the service at the same moment."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+    errors: list[BaseException] = []
+
+    def run(index, call):
+        try:
+            barrier.wait(timeout=THREAD_TIMEOUT)
+            results[index] = call()
+        except BaseException as error:  # reported in the test's thread
+            errors.append(error)
+        finally:
+            connection.close()  # this thread's own connection
+
+    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
+    with transaction.atomic():
+        if hold is not None:
+            list(hold.select_for_update())
+        for thread in threads:
+            thread.start()
+        if hold is not None:
+            wait_for_lock_waiters(len(calls))
+    for thread in threads:
+        thread.join(timeout=THREAD_TIMEOUT)
+        assert not thread.is_alive(), "a thread did not finish: a lock is never released?"
+    if errors:
+        raise errors[0]
+    return results
+
+
+def wait_for_lock_waiters(count: int) -> None:
+    """Wait until `count` other connections wait for a lock (PostgreSQL's pg_stat_activity)."""
+    deadline = time.monotonic() + THREAD_TIMEOUT
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")  # else a transaction sees one snapshot only
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0] >= count:
+                return
+        time.sleep(0.05)
+    pytest.fail(f"{count} threads never all waited for the held lock")
+
+
+# --- A real Celery worker -----------------------------------------------------------------------------------
 
 
 def worker_database_url() -> str:

@@ -10,7 +10,6 @@ import datetime
 import itertools
 import re
 import threading
-import time
 from contextlib import contextmanager
 from decimal import Decimal
 from types import SimpleNamespace
@@ -20,7 +19,6 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.db import connection, transaction
 from django.db.models import Count, Q
 
 from audits import rules, services
@@ -31,72 +29,21 @@ from billing import seeding as billing_seeding
 from billing.models import Invoice
 from ccp import seeding as ccp_seeding
 from ccp import services as ccp_services
-from ccp.models import Activity, ActivityCategory, Cycle
+from ccp.models import Cycle
 from members import seeding as members_seeding
 from members import services as member_services
 from members.models import Certification, Notice, StatusChange
 from members.rules import dates
-from tests.audits.conftest import DEADLINE, START_DAY, rolled_certification, start_campaign
+from tests.audits.conftest import DEADLINE, START_DAY, record, rolled_certification, start_campaign
 from tests.factories import make_certification, make_staff
 from tests.files import pdf_bytes
+from tests.integration.conftest import THREAD_TIMEOUT, at_once
 
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("require_postgres", "seeded"),
 ]
-
-THREAD_TIMEOUT = 30  # seconds
-
-
-def _at_once(*calls, hold=None):
-    """Run each call in its own thread, released together, and return their results (re-raising an error).
-
-    `hold`: a queryset locked (select_for_update) while the threads start, released only once every thread
-    waits for that lock, so that all of them are inside the service at the same moment."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-    errors: list[BaseException] = []
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=THREAD_TIMEOUT)
-            results[index] = call()
-        except BaseException as error:  # reported in the test's thread
-            errors.append(error)
-        finally:
-            connection.close()  # this thread's own connection
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    with transaction.atomic():
-        if hold is not None:
-            list(hold.select_for_update())
-        for thread in threads:
-            thread.start()
-        if hold is not None:
-            _wait_for_lock_waiters(len(calls))
-    for thread in threads:
-        thread.join(timeout=THREAD_TIMEOUT)
-        assert not thread.is_alive(), "a thread did not finish: a lock is never released?"
-    if errors:
-        raise errors[0]
-    return results
-
-
-def _wait_for_lock_waiters(count: int) -> None:
-    deadline = time.monotonic() + THREAD_TIMEOUT
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_stat_clear_snapshot()")  # else a transaction sees one snapshot only
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-            )
-            if cursor.fetchone()[0] >= count:
-                return
-        time.sleep(0.05)
-    pytest.fail(f"{count} threads never all waited for the held lock")
-
 
 # --- (a) Two starts of one campaign at once -------------------------------------------------------------
 
@@ -122,7 +69,7 @@ def test_two_starts_of_the_2025_campaign_at_once_make_one_campaign_and_one_selec
 
     with monkeypatch.context() as patch:
         patch.setattr(campaigns, "population", population_once_both_inside)
-        results = _at_once(start("seed-one"), start("seed-two"))
+        results = at_once(start("seed-one"), start("seed-two"))
 
     assert sorted(created for created, _, _ in results) == [False, True]
     assert len({pk for _, pk, _ in results}) == 1
@@ -151,7 +98,7 @@ def test_two_preparations_at_once_list_each_activity_and_tell_each_member_once()
     AuditPolicy.objects.filter(pk=1).update(sample_rate=Decimal("1"), sample_size=None)
     services.campaign_start(year=2025, today=START_DAY, actor=None, source="test", seed="demo-seed")
 
-    prepared = _at_once(
+    prepared = at_once(
         *[lambda: services.audits_prepare(today=START_DAY, chunk_size=1)] * 2,
         hold=Audit.objects.all(),
     )
@@ -245,7 +192,7 @@ def test_two_decisions_on_one_activity_at_once_store_one(submitted_audit, decisi
 
         return call
 
-    results = _at_once(*[decide(decision) for decision in decisions], hold=Audit.objects.filter(pk=audit.pk))
+    results = at_once(*[decide(decision) for decision in decisions], hold=Audit.objects.filter(pk=audit.pk))
 
     stored = [decision for decision, outcome in results if outcome == "stored"]
     refused = [outcome for _, outcome in results if outcome != "stored"]
@@ -280,15 +227,6 @@ DAYS = [
 PREPARE_CHUNK, REMIND_CHUNK = 4, 5
 
 
-def _claim(certification, *, on: datetime.date, hours: int, title: str, online: bool) -> Activity:
-    extra = {"source": Activity.Source.ONLINE, "external_id": f"course-{title}"} if online else {}
-    return ccp_services.activity_record(
-        certification=certification, today=on, recorded_by=None,
-        category=ActivityCategory.objects.get(code="professional-education"), title=title,
-        completed_on=on, quantity=Decimal(hours), helps_job=True, **extra,
-    )  # fmt: skip
-
-
 def build_year(count: int = YEAR_SIZE) -> None:
     """`count` certifications through the services, first certified through 2022 so that their first
     cycle ends (and rolls) in 2025, all paid up: one in ten attested, two in ten have their points from the
@@ -311,7 +249,7 @@ def build_year(count: int = YEAR_SIZE) -> None:
             for number in range(3):
                 on = certified_on + datetime.timedelta(days=400 + 30 * number)
                 title = f"Course {index}-{number}"
-                _claim(certification, on=on, hours=15, title=title, online=number < online)
+                record(certification, on=on, hours="15", title=title, online=number < online)
         paid_through = dates.add_years(dates.initial_paid_through(certified_on) + dates.ONE_DAY, 5)
         member_services.certification_record_paid_through(
             certification=certification, paid_through=paid_through - dates.ONE_DAY, today=certified_on,

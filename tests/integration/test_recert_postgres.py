@@ -19,7 +19,7 @@ from recert import services
 from recert.models import Application, ApplicationEvent
 from recert.services import jobs
 from tests.factories import make_staff
-from tests.integration.test_audits_postgres import _at_once
+from tests.integration.conftest import at_once
 from tests.recert.conftest import TODAY
 from tests.recert.test_staff_views import certification_of, submit
 
@@ -60,7 +60,7 @@ def test_two_approvals_of_one_application_at_once_reinstate_once():
     approve = refused_or_done(
         lambda: services.application_approve(application=application, user=processor, today=TODAY)
     )
-    results = _at_once(approve, approve, hold=Application.objects.filter(pk=application.pk))
+    results = at_once(approve, approve, hold=Application.objects.filter(pk=application.pk))
 
     assert sorted(results) == [
         ("done", "reinstated"),
@@ -84,7 +84,7 @@ def test_two_processors_claiming_at_once_leave_one_holder():
         make_staff("Recertification processor", email="second@staff.example.org"),
     )
 
-    results = _at_once(
+    results = at_once(
         *[
             refused_or_done(
                 lambda user=user: services.application_claim(application=application, user=user, today=TODAY)
@@ -112,7 +112,7 @@ def test_an_approval_racing_the_expiry_job_has_one_outcome(settings):
     processor = make_staff("Recertification processor")
     services.application_claim(application=application, user=processor, today=TODAY)
 
-    results = _at_once(
+    results = at_once(
         refused_or_done(
             lambda: services.application_approve(application=application, user=processor, today=TODAY)
         ),
@@ -167,7 +167,7 @@ def test_the_paid_task_twice_and_the_daily_catch_up_at_once_submit_once(paid_dra
             invoice_number=application.invoice_number, today=TODAY, source="fee paid"
         ).state
 
-    results = _at_once(
+    results = at_once(
         task, task, lambda: jobs.applications_submit_paid(today=TODAY),
         hold=Application.objects.filter(pk=application.pk),
     )  # fmt: skip

@@ -5,12 +5,10 @@ Each thread has its own database connection (Django opens one per thread); data 
 is transactional and re-seeds the configuration rows the flush removes.
 """
 
-import threading
 import time
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -25,6 +23,7 @@ from tests.billing.conftest import (
     stripe_signature,
 )
 from tests.factories import MemberFactory
+from tests.integration.conftest import THREAD_TIMEOUT, at_once
 
 localstripe = billing_conftest.localstripe  # the fixture, shared with the billing tests
 
@@ -33,34 +32,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("require_postgres", "seeded"),
 ]
-
-THREAD_TIMEOUT = 30  # seconds
-
-
-def _at_once(*calls):
-    """Run each call in its own thread, released together; returns their results (re-raises an error)."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-    errors: list[BaseException] = []
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=THREAD_TIMEOUT)
-            results[index] = call()
-        except BaseException as error:  # reported in the test's thread
-            errors.append(error)
-        finally:
-            connection.close()  # this thread's own connection
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=THREAD_TIMEOUT)
-        assert not thread.is_alive(), "a thread did not finish: a lock is never released?"
-    if errors:
-        raise errors[0]
-    return results
 
 
 def _delivery(payload: bytes, secret: str):
@@ -99,7 +70,7 @@ def _assert_paid_once(invoice: Invoice):
 def test_the_same_event_delivered_twice_at_once_pays_once(localstripe, paid_at_stripe, round_):
     payload = payment_intent_event(f"evt_race_{round_}", "payment_intent.succeeded", paid_at_stripe.stripe_id)
 
-    statuses = _at_once(*[_delivery(payload, localstripe.webhook_secret)] * 2)
+    statuses = at_once(*[_delivery(payload, localstripe.webhook_secret)] * 2)
 
     assert statuses == [200, 200]
     _assert_paid_once(paid_at_stripe.invoice)
@@ -120,7 +91,7 @@ def test_two_events_and_the_return_page_for_one_payment_at_once_pay_once(localst
             stripe_id=paid_at_stripe.stripe_id, today=paid_at_stripe.invoice.issued_on, source="return page"
         ).status
 
-    results = _at_once(
+    results = at_once(
         _delivery(first, localstripe.webhook_secret),
         _delivery(second, localstripe.webhook_secret),
         _delivery(third, localstripe.webhook_secret),
@@ -137,7 +108,7 @@ def test_two_events_and_the_return_page_for_one_payment_at_once_pay_once(localst
 def test_two_tabs_opening_the_pay_page_at_once_get_one_payment_intent(localstripe):
     invoice = invoice_due_this_month(MemberFactory())
 
-    intents = _at_once(*[lambda: services.payment_intent_for(invoice=invoice)] * 3)
+    intents = at_once(*[lambda: services.payment_intent_for(invoice=invoice)] * 3)
 
     assert len({intent.stripe_id for intent in intents}) == 1
     assert CardPaymentIntent.objects.filter(invoice=invoice).count() == 1
@@ -156,7 +127,7 @@ def test_two_tabs_paying_at_once_charge_once(localstripe):
             return refusal.messages[0]
 
     started = time.monotonic()
-    results = _at_once(pay, pay)
+    results = at_once(pay, pay)
 
     assert "succeeded" in results, results
     assert set(results) <= {"succeeded", f"Invoice {invoice.number} is paid: nothing to pay."}, results

@@ -15,7 +15,7 @@ from members import services as member_services
 from members.models import Certification, Notice, StatusChange
 from recert import services
 from recert.models import Application, ApplicationEvent
-from tests.factories import make_certification
+from tests.factories import course_fields, make_certification
 from tests.files import pdf_bytes
 
 CERTIFIED_ON = datetime.date(2019, 5, 14)
@@ -23,17 +23,32 @@ NONCOMPLIANT_FROM = datetime.date(2022, 5, 14)
 TODAY = datetime.date(2026, 11, 29)
 
 
-def noncompliant_certification(member=None, *, code: str = "RMA"):
-    """Paid through 2023, no points: Non-compliant (CCP) from 2022-05-14 (under the 10-year gate)."""
-    certification = make_certification(member, code=code, certified_on=CERTIFIED_ON, today=CERTIFIED_ON)
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """Uploaded documents are stored in a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def noncompliant_certification(
+    member=None,
+    *,
+    code: str = "RMA",
+    certified_on: datetime.date = CERTIFIED_ON,
+    paid_through: datetime.date = datetime.date(2023, 5, 31),
+    failed_on: datetime.date = NONCOMPLIANT_FROM,
+):
+    """Fees paid, no points: Non-compliant (CCP) since `failed_on`, the day after its first cycle ended (by
+    default paid through 2023, Non-compliant from 2022-05-14: under the 10-year gate)."""
+    certification = make_certification(member, code=code, certified_on=certified_on, today=certified_on)
     member_services.certification_record_paid_through(
         certification=certification,
-        paid_through=datetime.date(2023, 5, 31),
-        today=CERTIFIED_ON,
+        paid_through=paid_through,
+        today=certified_on,
         source="test",
     )
-    ccp_services.cycles_roll(today=NONCOMPLIANT_FROM)
-    ccp_services.cycles_close_inactive(today=NONCOMPLIANT_FROM)
+    ccp_services.cycles_roll(today=failed_on)
+    ccp_services.cycles_close_inactive(today=failed_on)
     certification.refresh_from_db()
     assert certification.status == "noncompliant", certification.status_reason
     return certification
@@ -45,29 +60,15 @@ def window_activity(
     """A professional-education activity inside the application window, recorded for recertification."""
     from ccp.rules import Window
 
-    extra = {}
+    fields = course_fields(title=title, on=on, hours=hours, online=online)
     if online:
-        return Activity.objects.create(
-            certification=certification,
-            category=ActivityCategory.objects.get(code="professional-education"),
-            title=title,
-            completed_on=on,
-            quantity=Decimal(hours),
-            helps_job=True,
-            source=Activity.Source.ONLINE,
-            external_id=f"course-{title}",
-        )
+        return Activity.objects.create(certification=certification, **fields)
     return ccp_services.activity_record_for_recertification(
         certification=certification,
         window=Window(datetime.date(2023, 11, 30), TODAY),
         today=TODAY,
         recorded_by=None,
-        category=ActivityCategory.objects.get(code="professional-education"),
-        title=title,
-        completed_on=on,
-        quantity=Decimal(hours),
-        helps_job=True,
-        **extra,
+        **fields,
     )
 
 

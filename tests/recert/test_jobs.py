@@ -35,11 +35,6 @@ EXPIRY_DAY = D(2027, 5, 30)
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture(autouse=True)
 def today_on_the_clock(time_machine):
     on(time_machine, TODAY)
 

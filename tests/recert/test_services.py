@@ -51,11 +51,6 @@ ONE_DAY = datetime.timedelta(days=1)
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture(autouse=True)
 def today_on_the_clock(time_machine):
     """Services take the business date; the paid-fee task reads the clock: both say November 29, 2026."""
     on(time_machine, TODAY)

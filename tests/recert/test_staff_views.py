@@ -11,14 +11,24 @@ from django.urls import reverse
 
 from billing import services as billing_services
 from billing.models import Invoice
+from ccp import services as ccp_services
 from ccp.models import ActivityDocument, Cycle
 from members.models import Certification, Notice, StatusChange
 from recert import services
 from recert.models import Application
-from tests.factories import MemberFactory, make_certification, make_staff
+from tests.factories import MemberFactory, course_fields, make_certification, make_staff, staff_named
 from tests.files import image_bytes
+from tests.pages import (
+    assert_forbidden,
+    assert_shown_inline,
+    assert_sign_in_asked,
+    assert_two_factor_setup_asked,
+    at,
+    get_in_queries,
+    page_text,
+)
 from tests.recert.conftest import TODAY, noncompliant_certification, window_activity
-from tests.recert.test_views import at, attach, page_text
+from tests.recert.test_views import attach
 
 pytestmark = pytest.mark.django_db
 
@@ -30,22 +40,9 @@ def _today(time_machine):
     at(time_machine, TODAY)
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
-def processor_named(first_name: str, last_name: str):
-    user = make_staff("Recertification processor", email=f"{first_name.lower()}@staff.example.org")
-    user.first_name, user.last_name = first_name, last_name
-    user.save()
-    return user
-
-
 @pytest.fixture
 def processor(client, seeded):
-    user = processor_named("Rosa", "Check")
+    user = staff_named("Recertification processor", "Rosa", "Check")
     client.force_login(user)
     return user
 
@@ -130,10 +127,7 @@ def test_billing_staff_audit_reviewers_and_members_get_403_on_every_processor_pa
         under_review.certification.member.user,
     ]
 
-    for user in people:
-        client.force_login(user)
-        for method, address in staff_pages(under_review):
-            assert getattr(client, method)(address, data).status_code == 403, (user, address)
+    assert_forbidden(client, people, staff_pages(under_review), data)
 
     under_review.refresh_from_db()
     assert (under_review.state, under_review.claimed_by) == ("submitted", None)
@@ -141,19 +135,13 @@ def test_billing_staff_audit_reviewers_and_members_get_403_on_every_processor_pa
 
 
 def test_a_visitor_is_asked_to_sign_in(client, under_review):
-    for method, address in staff_pages(under_review):
-        response = getattr(client, method)(address)
-        assert response.status_code == 302, address
-        assert response.url.startswith(reverse("account_login")), address
+    assert_sign_in_asked(client, staff_pages(under_review))
 
 
 def test_a_processor_without_two_factor_is_sent_to_set_it_up(client, under_review):
     client.force_login(make_staff("Recertification processor", two_factor_secret=None))
 
-    for method, address in staff_pages(under_review):
-        response = getattr(client, method)(address)
-        assert response.status_code == 302, address
-        assert response.url == reverse("mfa_activate_totp"), address
+    assert_two_factor_setup_asked(client, staff_pages(under_review))
     under_review.refresh_from_db()
     assert under_review.claimed_by is None
 
@@ -172,7 +160,7 @@ def population(processor):
     """Ann Lee (RMA by CCP, submitted a week ago), Bob Stone (MT by exam, submitted today), Cy Park (RMA
     by CCP, more asked), Dee Ward (MT by exam, authorized), Eve Lee (RMA by CCP, reinstated), Fay Moss (RMA,
     refused), Gus Hill (RMA by CCP, submitted in May: expired), Hal Ray (RMA by CCP, a draft: not listed)."""
-    other = processor_named("Olga", "Other")
+    other = staff_named("Recertification processor", "Olga", "Other")
     week_ago = TODAY - 7 * ONE_DAY
     people = {
         "Ann": submit(certification_of("Ann", "Lee"), on=week_ago),
@@ -384,7 +372,7 @@ def test_a_processor_claims_an_application_and_another_cannot_claim_or_decide_it
 
     assert "You hold this application: other processors see that you are processing it." in claimed
     assert "Processor Rosa Check (you)" in claimed and "Release to the queue" in claimed
-    client.force_login(processor_named("Olga", "Other"))
+    client.force_login(staff_named("Recertification processor", "Olga", "Other"))
     seen_by_other = page_text(client.get(review_url(under_review)))
     assert "Processor Rosa Check" in seen_by_other and "(you)" not in seen_by_other
     assert "Claim this application" not in seen_by_other and "Approve" not in seen_by_other
@@ -650,14 +638,7 @@ def test_a_processor_views_a_pdf_or_an_image_inline(client, processor, seeded):
         (pdf, "application/pdf", 'inline; filename="certificate.pdf"'),
         (png, "image/png", 'inline; filename="scan.png"'),
     ]:
-        response = shown[document]
-        assert response.status_code == 200
-        assert response["Content-Type"] == content_type
-        assert response["Content-Disposition"] == disposition
-        assert response["X-Content-Type-Options"] == "nosniff"
-        assert response["X-Frame-Options"] == "SAMEORIGIN"
-        policy = [directive.strip() for directive in response["Content-Security-Policy"].split(";")]
-        assert "frame-ancestors 'self'" in policy and "default-src 'none'" in policy
+        assert_shown_inline(shown[document], content_type, disposition)
     assert b"".join(shown[pdf].streaming_content).startswith(b"%PDF-")
     assert b"".join(shown[png].streaming_content).startswith(b"\x89PNG")
 
@@ -687,14 +668,12 @@ def test_a_document_of_an_activity_outside_every_application_window_is_not_found
 
 def ccp_document(certification: Certification) -> ActivityDocument:
     """A document of an Active member's own CCP activity: in no application."""
-    from ccp import services as ccp_services
-    from ccp.models import ActivityCategory
-
     activity = ccp_services.activity_record(
-        certification=certification, today=TODAY, recorded_by=None,
-        category=ActivityCategory.objects.get(code="professional-education"), title="Private",
-        completed_on=datetime.date(2026, 1, 5), quantity=Decimal("2"), helps_job=True,
-    )  # fmt: skip
+        certification=certification,
+        today=TODAY,
+        recorded_by=None,
+        **course_fields(title="Private", on=datetime.date(2026, 1, 5), hours="2"),
+    )
     return attach(activity, "private.pdf")
 
 
@@ -718,10 +697,8 @@ def test_the_review_page_makes_a_fixed_number_of_queries(
 ):
     application = submit(certification_of(), courses=activities)
     claim(application, processor)
-    client.get(review_url(application))  # warm-up
 
-    with django_assert_num_queries(REVIEW_QUERIES):
-        response = client.get(review_url(application))
+    response = get_in_queries(client, review_url(application), REVIEW_QUERIES, django_assert_num_queries)
 
     text = page_text(response)
     assert text.count("Counted points") == activities

@@ -4,8 +4,6 @@ the attestation, paying the fee) or by exam (the eligibility answers), and the p
 assistant; what the member reads and what the database then holds."""
 
 import datetime
-import html
-import re
 from decimal import Decimal
 
 import pytest
@@ -22,6 +20,7 @@ from recert import services
 from recert.models import Application
 from tests.factories import MemberFactory, make_certification
 from tests.files import HTML, pdf_bytes
+from tests.pages import at, get_in_queries, page_text
 from tests.recert.conftest import TODAY, noncompliant_certification, window_activity
 
 pytestmark = pytest.mark.django_db
@@ -29,27 +28,10 @@ pytestmark = pytest.mark.django_db
 PDF = pdf_bytes()
 
 
-def page_text(response) -> str:
-    """What a person reads on the page: the HTML without tags, entities decoded, whitespace collapsed."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.content.decode())).split())
-
-
-def at(time_machine, day: datetime.date, hour: int = 15) -> None:
-    """`day` at `hour` UTC (the morning in Chicago, the portal's time zone)."""
-    moment = datetime.datetime(day.year, day.month, day.day, hour, tzinfo=datetime.UTC)
-    time_machine.move_to(moment, tick=False)
-
-
 @pytest.fixture(autouse=True)
 def _today(time_machine):
     """The pages are read on TODAY (November 29, 2026): the window runs from November 30, 2023."""
     at(time_machine, TODAY)
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
 
 
 def url(application: Application, name: str = "application") -> str:
@@ -777,10 +759,8 @@ def test_the_application_page_makes_a_fixed_number_of_queries(
         activity = window_activity(draft.certification, on=on, hours="1", title=f"Course {index:03}")
         if index % 2 == 0:
             attach(activity)
-    member_client.get(url(draft))  # warm-up
 
-    with django_assert_num_queries(APPLICATION_QUERIES):
-        response = member_client.get(url(draft))
+    response = get_in_queries(member_client, url(draft), APPLICATION_QUERIES, django_assert_num_queries)
 
     text = page_text(response)
     assert text.count(" · 1.00 points") == activities

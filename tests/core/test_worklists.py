@@ -3,7 +3,7 @@
 import pytest
 from django.template import Context, Template
 
-from core.counts import COUNT_CAP, capped_count
+from core.worklists import COUNT_CAP, capped_count
 from members.models import Credential
 
 
@@ -25,3 +25,22 @@ def test_a_capped_count_counts_up_to_one_past_its_cap(seeded, django_assert_num_
 def test_a_tab_shows_one_thousand_plus_past_the_cap(count, shown):
     rendered = Template("{% load portal %}{{ count|capped }}").render(Context({"count": count}))
     assert rendered == shown
+
+
+def test_a_tab_keeps_the_other_filters_and_starts_from_the_first_page():
+    # given a list filtered by credential and a search, on page 3 of its "submitted" tab
+    from django.db.models import Q
+    from django.http import QueryDict
+
+    from core.worklists import state_tabs
+
+    params = QueryDict("state=submitted&credential=RMA&search=O%27Brien&page=3")
+    states = {"submitted": ("Waiting on review", Q()), "passed": ("Passed", Q())}
+    # when the tabs are built
+    tabs = state_tabs(states, {"submitted": 4, "passed": 1001}, current="submitted", params=params)
+    # then each links to its state with the same filters, from page 1, and the current one is marked
+    assert [(tab.label, tab.count, tab.current) for tab in tabs] == [
+        ("Waiting on review", 4, True),
+        ("Passed", 1001, False),
+    ]
+    assert tabs[1].query == "state=passed&credential=RMA&search=O%27Brien"
