@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from core.formatting import format_date, format_points
-
-ONE_DAY = datetime.timedelta(days=1)
+from members.rules import ONE_DAY
 
 # Audit states (audits.models.Audit.State) and the moves between them: one table, checked by every move.
 SELECTED, SUBMITTED, MORE_REQUESTED, PASSED, FAILED = (

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
 from PIL import Image, ImageOps
 from pypdf import PasswordType, PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, PdfObject
@@ -209,8 +210,6 @@ def document_response(file, *, original_name: str, content_type: str, inline: bo
     """A stored document as a download: the checked type's extension and MIME type, nosniff, and shown
     inline only for PDF and images, framed by a page of this site (a reviewer's or processor's review page)
     and by no other, with nothing of its own allowed to run. Raises Http404 when the file is gone."""
-    from django.http import FileResponse, Http404
-
     try:
         handle = file.open("rb")
     except FileNotFoundError as missing:

@@ -7,6 +7,9 @@ from django.db import models
 from django.db.models import Q
 
 from core.history import TimelineEvent
+from recert.rules import RouteParameters
+
+ROUTE_DEFAULTS = RouteParameters()  # the placeholders, defined once with the rules
 
 
 class RecertRule(models.Model):
@@ -49,19 +52,24 @@ class RmaRoutes(models.Model):
     """The RMA exam routes' numbers (placeholders until the body publishes its handbook's), from a date."""
 
     effective_from = models.DateField(unique=True)
-    program_clock_hours = models.PositiveSmallIntegerField(default=720)
-    externship_hours = models.PositiveSmallIntegerField(default=160)
-    recent_graduation_years = models.PositiveSmallIntegerField(default=4)
+    program_clock_hours = models.PositiveSmallIntegerField(default=ROUTE_DEFAULTS.program_clock_hours)
+    externship_hours = models.PositiveSmallIntegerField(default=ROUTE_DEFAULTS.externship_hours)
+    recent_graduation_years = models.PositiveSmallIntegerField(default=ROUTE_DEFAULTS.recent_graduation_years)
     recent_employment_months = models.PositiveSmallIntegerField(
-        default=36, help_text="Months employed as a medical assistant required in the recent window."
+        default=ROUTE_DEFAULTS.recent_employment_months,
+        help_text="Months employed as a medical assistant required in the recent window.",
     )
-    recent_employment_window_years = models.PositiveSmallIntegerField(default=5)
+    recent_employment_window_years = models.PositiveSmallIntegerField(
+        default=ROUTE_DEFAULTS.recent_employment_window_years
+    )
     experience_months = models.PositiveSmallIntegerField(
-        default=60, help_text="Work-experience route: months employed as a medical assistant."
+        default=ROUTE_DEFAULTS.experience_months,
+        help_text="Work-experience route: months employed as a medical assistant.",
     )
-    experience_window_years = models.PositiveSmallIntegerField(default=7)
+    experience_window_years = models.PositiveSmallIntegerField(default=ROUTE_DEFAULTS.experience_window_years)
     instructor_max_months = models.PositiveSmallIntegerField(
-        default=24, help_text="Work-experience route: at most this many of the months as an instructor."
+        default=ROUTE_DEFAULTS.instructor_max_months,
+        help_text="Work-experience route: at most this many of the months as an instructor.",
     )
 
     class Meta:

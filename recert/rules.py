@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from core.formatting import format_date
-from members.rules import ONE_DAY, add_years
+from members.rules import ONE_DAY, RECERTIFICATION_REQUIRED_STATUSES, add_years
 
 # --- Who may apply, and by which route ------------------------------------------------------------------
 
-RECERTIFIABLE = frozenset({"noncompliant", "must_recertify", "exam_required"})
+# Who may apply: members' statuses that call for recertification (one list, in members.rules).
+RECERTIFIABLE = frozenset(RECERTIFICATION_REQUIRED_STATUSES)
 
 
 @dataclass(frozen=True)

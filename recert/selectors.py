@@ -3,7 +3,7 @@ application's window with its activities and the CCP engine's result, the proces
 documents a processor may open. Pages keep a constant number of queries whatever the data."""
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
@@ -45,14 +45,7 @@ def rma_routes_in_force(day: datetime.date) -> rules.RouteParameters:
     if row is None:
         return rules.RouteParameters()
     return rules.RouteParameters(
-        program_clock_hours=row.program_clock_hours,
-        externship_hours=row.externship_hours,
-        recent_graduation_years=row.recent_graduation_years,
-        recent_employment_months=row.recent_employment_months,
-        recent_employment_window_years=row.recent_employment_window_years,
-        experience_months=row.experience_months,
-        experience_window_years=row.experience_window_years,
-        instructor_max_months=row.instructor_max_months,
+        **{field.name: getattr(row, field.name) for field in fields(rules.RouteParameters)}
     )
 
 
