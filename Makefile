@@ -22,17 +22,26 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 STRIPE_PORT ?= 8420
+CREDLY_PORT ?= 8430
 
-# Serve the portal on the embedded defaults: SQLite, in-process tasks, e-mail to the console, and a local
-# Stripe (localstripe on 127.0.0.1:$(STRIPE_PORT), empty at each start) whose webhooks reach this server.
+# Serve the portal on the embedded defaults: SQLite, in-process tasks, e-mail to the console, a local
+# Stripe (localstripe on 127.0.0.1:$(STRIPE_PORT), empty at each start) whose webhooks reach this server, and
+# a local Credly stand-in (scripts/credly_server.py on 127.0.0.1:$(CREDLY_PORT), empty at each start).
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	@mkdir -p var; $(BIN)/python scripts/localstripe_server.py --port $(STRIPE_PORT) \
 	    --webhook-url http://$(HOST):$(PORT)/billing/stripe/webhook/ > var/localstripe.log 2>&1 & \
-	  stripe_pid=$$!; trap 'kill $$stripe_pid 2>/dev/null' EXIT INT TERM; \
-	  for i in $$(seq 100); do (echo > /dev/tcp/127.0.0.1/$(STRIPE_PORT)) 2>/dev/null && break; sleep 0.1; done; \
+	  stripe_pid=$$!; \
+	  $(BIN)/python scripts/credly_server.py --port $(CREDLY_PORT) > var/credly.log 2>&1 & \
+	  credly_pid=$$!; trap 'kill $$stripe_pid $$credly_pid 2>/dev/null' EXIT INT TERM; \
+	  for port in $(STRIPE_PORT) $(CREDLY_PORT); do \
+	    for i in $$(seq 100); do (echo > /dev/tcp/127.0.0.1/$$port) 2>/dev/null && break; sleep 0.1; done; \
+	  done; \
 	  echo "localstripe (test-mode card payments) on http://127.0.0.1:$(STRIPE_PORT), log in var/localstripe.log"; \
-	  export STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) PORTAL_BASE_URL=$(PORTAL_BASE_URL); \
+	  echo "Credly stand-in (badges) on http://127.0.0.1:$(CREDLY_PORT)/v1, log in var/credly.log"; \
+	  export STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) PORTAL_BASE_URL=$(PORTAL_BASE_URL) \
+	    CREDLY_API_BASE=http://127.0.0.1:$(CREDLY_PORT)/v1; \
+	  $(BIN)/python manage.py credential_signing_key && \
 	  $(BIN)/python manage.py seed_demo && $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 demo: install

@@ -22,6 +22,7 @@ DAILY_JOBS: list[DailyJob] = [
     DailyJob("start and prepare audits", "audits.tasks.start_and_prepare_audits"),
     DailyJob("audit reminders and deadlines", "audits.tasks.audit_reminders_and_deadlines"),
     DailyJob("recertification: paid fees and expiry", "recert.tasks.daily"),
+    DailyJob("badges and credentials", "recert.tasks.badges_and_credentials"),
     DailyJob("issue renewal invoices", "billing.tasks.issue_invoices"),
     DailyJob("send renewal notices", "billing.tasks.send_renewal_notices"),
     DailyJob("mail batch", "billing.tasks.build_mail_batch"),

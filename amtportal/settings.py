@@ -209,8 +209,35 @@ STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="pk_test_localstr
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_localstripe" if DEBUG else "")
 INVITATION_TIMEOUT_DAYS = env.int("INVITATION_TIMEOUT_DAYS", default=14)
 
-# Public "Check your status": lookups per client address in a window of seconds.
+# Public "Check your status": lookups per client address in a window of seconds. Number + last name lookups
+# could be used to guess; verification links are unguessable and get a far higher limit (one row of a
+# checked list counts as one lookup of its kind).
 STATUS_LOOKUP_RATE = env("STATUS_LOOKUP_RATE", default="20/600")
+STATUS_LINK_RATE = env("STATUS_LINK_RATE", default="1000/600")
+
+# Credly (DOMAIN.md "Digital badges"). The embedded default is the local stand-in that `make run` starts
+# (scripts/credly_server.py); for Credly's sandbox set CREDLY_API_BASE=https://sandbox-api.credly.com/v1
+# with the sandbox organization's id and token.
+CREDLY_API_BASE = env(
+    "CREDLY_API_BASE", default="http://127.0.0.1:8430/v1" if DEBUG else "https://api.credly.com/v1"
+)
+CREDLY_ORGANIZATION_ID = env(
+    "CREDLY_ORGANIZATION_ID", default="00000000-0000-4000-8000-00000000c7ed" if DEBUG else ""
+)
+CREDLY_TOKEN = env("CREDLY_TOKEN", default="credly-stand-in-token" if DEBUG else "")
+CREDLY_TIMEOUT_SECONDS = env.float("CREDLY_TIMEOUT_SECONDS", default=10.0)
+# Retryable failures (no answer, 5xx, 429): exponential backoff from this many seconds (with jitter, at
+# least Credly's Retry-After), then the badge waits in error for staff.
+CREDLY_RETRY_BACKOFF_SECONDS = env.float("CREDLY_RETRY_BACKOFF_SECONDS", default=30.0)
+CREDLY_MAX_RETRIES = env.int("CREDLY_MAX_RETRIES", default=8)
+
+# The portal's Ed25519 signing key for its Open Badges 3.0 credentials and status lists: a PEM (PKCS#8) in
+# CREDENTIAL_SIGNING_KEY in production; in development a file that `make run` generates into var/.
+CREDENTIAL_SIGNING_KEY = env("CREDENTIAL_SIGNING_KEY", default="")
+CREDENTIAL_SIGNING_KEY_FILE = env(
+    "CREDENTIAL_SIGNING_KEY_FILE",
+    default=str(BASE_DIR / "var" / "credential-signing-key.pem") if DEBUG else "",
+)
 
 # Celery: Redis as broker when REDIS_URL is set; otherwise tasks run in-process (embedded default).
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -221,6 +248,9 @@ BILLING_PAID_TASKS = {
     "recert_ccp": "recert.tasks.application_paid",
     "recert_exam": "recert.tasks.application_paid",
 }
+# Later apps reacting to a certification's status change (a badge to revoke, a status list to re-sign): each
+# task is queued with the certification id once the change commits (members imports no later app).
+MEMBERS_STATUS_CHANGED_TASKS = ["recert.tasks.certification_status_changed"]
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -6,7 +6,7 @@ from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
-from amtportal import views
+from amtportal import staff_member, views
 from core.permissions import is_administrator
 
 
@@ -34,10 +34,13 @@ urlpatterns = [
     path("staff/", views.staff_home, name="staff_home"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    # The staff member record with recert's badges (same URL as members' page, which cannot show them).
+    path("staff/members/<member_number>/", staff_member.member_record),
     path("", include("members.urls")),
     path("", include("ccp.urls")),
     path("", include("billing.urls")),
     path("staff/billing/", include("billing.staff_urls")),
     path("", include("audits.urls")),
     path("", include("recert.urls")),
+    path("", include("recert.credential_urls")),
 ]

@@ -3,6 +3,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from members.models import Member
+from members.rules.check_list import MAX_ROWS, MAX_UPLOAD_BYTES, check_list_rows, check_list_text
 from members.rules.contact import contact_details_clean
 from members.services.profiles import MEMBER_EDITABLE_FIELDS
 
@@ -52,6 +53,41 @@ class ContactDetailsChecked(forms.ModelForm):
 class StatusLookupForm(forms.Form):
     member_number = forms.CharField(max_length=20, label="Member number")
     last_name = forms.CharField(max_length=100, label="Last name")
+
+
+class CheckListForm(forms.Form):
+    """An employer's list, pasted or uploaded: `clean` reads it into rows (`rows` in cleaned_data), or
+    says why it cannot be checked (not CSV, empty, over 100 rows) so that nothing is looked up."""
+
+    pasted = forms.CharField(
+        label="Paste the list",
+        required=False,
+        max_length=MAX_UPLOAD_BYTES,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false", "autocapitalize": "off"}),
+        help_text=(
+            f"One per line, up to {MAX_ROWS}: a verification link, or a member number and a last name "
+            "separated by a comma (200123, Lee-Smith)."
+        ),
+    )
+    upload = forms.FileField(
+        label="Or upload a CSV file",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv,text/plain"}),
+        help_text="The same rows, one per line, in a .csv file saved from a spreadsheet.",
+    )
+
+    def clean(self):
+        cleaned_data = super().clean()
+        pasted, upload = cleaned_data.get("pasted", ""), cleaned_data.get("upload")
+        if self.errors:
+            return cleaned_data
+        if pasted.strip() and upload:
+            raise ValidationError("Paste a list or upload a file, not both.")
+        if upload:  # read no further than a list can be long: a larger file is refused as such
+            pasted = check_list_text(upload.read(MAX_UPLOAD_BYTES + 1))
+        cleaned_data["rows"] = check_list_rows(pasted)
+        return cleaned_data
 
 
 class MemberSearchForm(forms.Form):

@@ -1,6 +1,8 @@
 """A fixed-window rate limit per client address, kept in the cache (Redis in production)."""
 
+import datetime
 import time
+from dataclasses import dataclass
 
 from allauth.account.adapter import get_adapter
 from django.core.cache import cache
@@ -11,8 +13,15 @@ def client_address(request) -> str:
     return get_adapter(request).get_client_ip(request) or "unknown"
 
 
-def allow(request, *, scope: str, rate: str) -> bool:
-    """Count one hit; False once the client went over `rate` ("hits/seconds") in the current window."""
+@dataclass(frozen=True)
+class RateDecision:
+    allowed: bool
+    retry_at: datetime.datetime  # when the current window ends (UTC): the count starts again
+
+
+def hit(request, *, scope: str, rate: str) -> RateDecision:
+    """Count one hit of the client in `scope`; not allowed once it went over `rate` ("hits/seconds") in the
+    current window, with the moment the window ends."""
     hits, seconds = (int(part) for part in rate.split("/"))
     window = int(time.time() // seconds)
     key = f"ratelimit:{scope}:{client_address(request)}:{window}"
@@ -22,4 +31,10 @@ def allow(request, *, scope: str, rate: str) -> bool:
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=seconds)
         count = 1
-    return count <= hits
+    retry_at = datetime.datetime.fromtimestamp((window + 1) * seconds, tz=datetime.UTC)
+    return RateDecision(allowed=count <= hits, retry_at=retry_at)
+
+
+def allow(request, *, scope: str, rate: str) -> bool:
+    """Count one hit; False once the client went over `rate` ("hits/seconds") in the current window."""
+    return hit(request, scope=scope, rate=rate).allowed

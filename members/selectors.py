@@ -1,9 +1,17 @@
 """Read queries shared by views, with their joins done once."""
 
+from collections.abc import Collection
+
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from members.models import Certification, CertificationPolicy, Member, ProfileChange, StatusChange
+from members.rules.verification import (
+    VerificationAnswer,
+    certified_since,
+    member_number_key,
+    names_match,
+)
 
 
 def member_for_user(user) -> Member | None:
@@ -80,18 +88,47 @@ def member_record(member_number: str) -> Member | None:
     )
 
 
+def _public_certifications() -> QuerySet[Certification]:
+    return Certification.objects.select_related("member", "credential").order_by("credential__code")
+
+
 def certifications_for_lookup(*, member_number: str, last_name: str) -> list[Certification]:
-    """Public lookup: the member's certifications only when both the number and the last name match."""
-    return list(
-        Certification.objects.select_related("member", "credential")
-        .filter(
-            member__member_number__iexact=member_number.strip(), member__last_name__iexact=last_name.strip()
-        )
-        .order_by("credential__code")
-    )
+    """Public lookup: the member's certifications only when both the number and the last name match.
+
+    One indexed query by member number (unique); the names are then compared as people type them
+    (`names_match`: case, accents and apostrophe styles don't matter), never by scanning members."""
+    certifications = _public_certifications().filter(member__member_number=member_number_key(member_number))
+    return [each for each in certifications if names_match(last_name, each.member.last_name)]
 
 
 def certification_by_token(token: str) -> Certification | None:
-    return (
-        Certification.objects.select_related("member", "credential").filter(verification_token=token).first()
+    return _public_certifications().filter(verification_token=token).first()
+
+
+def certifications_by_token(tokens: Collection[str]) -> dict[str, Certification]:
+    """The certifications of many verification links, in one query: {token: certification}."""
+    found = _public_certifications().filter(verification_token__in=set(tokens))
+    return {certification.verification_token: certification for certification in found}
+
+
+def certifications_by_member_number(member_numbers: Collection[str]) -> dict[str, list[Certification]]:
+    """The certifications of many members, in one query: {member number: certifications}; the names are
+    for the caller to compare (`names_match`)."""
+    found: dict[str, list[Certification]] = {}
+    keys = {member_number_key(number) for number in member_numbers}
+    for certification in _public_certifications().filter(member__member_number__in=keys):
+        found.setdefault(certification.member.member_number, []).append(certification)
+    return found
+
+
+def verification_answer(certification: Certification) -> VerificationAnswer:
+    """What the public answer shows about `certification` (DOMAIN.md "Check your status"), and only that."""
+    credential = certification.credential
+    return VerificationAnswer(
+        name=certification.member.full_name,
+        credential=f"{credential.name} ({credential.code})",
+        member_number=certification.member.member_number,
+        certified_since=certified_since(certification.certified_on, certification.reinstated_on),
+        status=certification.status_enum,
+        active_through=certification.active_through,
     )

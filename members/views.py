@@ -1,26 +1,20 @@
-"""Member pages (profile, invitation) and the public "Check your status"."""
+"""Member pages (profile, certification, invitation). The public "Check your status" is in public_views,
+the certificate and wallet card in proof_views."""
 
-import io
-
-import qrcode
-import qrcode.image.svg
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.http import require_http_methods
 
-from core import clock
-from core.links import absolute_url
 from members import selectors, services
-from members.forms import ProfileForm, StatusLookupForm
+from members.forms import ProfileForm
 from members.models import User
-from members.ratelimit import allow
+from members.rules.verification import proof_refusal
 from members.selectors import member_or_404
 from members.services.mail_batch import unprintable_reason
 from members.tokens import invitation_token_generator
@@ -59,7 +53,8 @@ def certification_detail(request, pk):
     certification = selectors.member_certification(member=member, pk=pk)
     if certification is None:
         raise Http404("No such certification.")
-    return render(request, "members/certification_detail.html", {"certification": certification})
+    context = {"certification": certification, "proof_refusal": proof_refusal(certification.status_enum)}
+    return render(request, "members/certification_detail.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -78,48 +73,3 @@ def invitation(request, uidb64, token):
         )
         return redirect("account_login")
     return render(request, "members/invitation.html", {"form": form, "invited": user})
-
-
-def _rate_limited(request):
-    if allow(request, scope="status-lookup", rate=settings.STATUS_LOOKUP_RATE):
-        return None
-    return render(request, "members/verify_limited.html", status=429)
-
-
-@require_http_methods(["GET"])
-def verify(request):
-    """Anyone (an employer) checks a certification by member number and last name."""
-    form = StatusLookupForm(request.GET or None)
-    certifications = None
-    if form.is_bound:
-        if limited := _rate_limited(request):
-            return limited
-        if form.is_valid():
-            certifications = selectors.certifications_for_lookup(**form.cleaned_data)
-    context = {"form": form, "certifications": certifications, "answered_at": clock.now()}
-    return render(request, "members/verify.html", context)
-
-
-@require_http_methods(["GET"])
-def verify_token(request, token):
-    if limited := _rate_limited(request):
-        return limited
-    certification = selectors.certification_by_token(token)
-    if certification is None:
-        raise Http404("No certification has this verification link.")
-    context = {"certification": certification, "answered_at": clock.now()}
-    return render(request, "members/verify_token.html", context)
-
-
-@require_http_methods(["GET"])
-def verify_qr(request, token):
-    """The verification link as an SVG QR code, to print on a wallet card or a certificate."""
-    certification = selectors.certification_by_token(token)
-    if certification is None:
-        raise Http404("No certification has this verification link.")
-    image = qrcode.make(
-        absolute_url(certification.get_verification_url()), image_factory=qrcode.image.svg.SvgPathImage
-    )
-    buffer = io.BytesIO()
-    image.save(buffer)
-    return HttpResponse(buffer.getvalue(), content_type="image/svg+xml")

@@ -1,6 +1,7 @@
 """Default recertification rules (DOMAIN.md "Recertification"), seeded by a data migration and test fixtures:
 one rules row per credential (required points as its CCP points, the fee by CCP the annual fee + $25, by exam
-$125, valid 6 months, authorization 90 days), the RMA routes' numbers, and the processors' role.
+$125, valid 6 months, authorization 90 days), the RMA routes' numbers, a Credly badge template per
+credential, and the processors' role.
 
 Functions take the app registry so migrations can pass their historical models.
 """
@@ -16,7 +17,8 @@ EXAM_ROUTE_QUESTION = (
     "Do you meet the current eligibility requirements to sit the {code} exam (the education or work "
     "experience the body's candidate handbook lists for it)?"
 )
-PROCESSOR = ["recert.process_application", "recert.view_application", "recert.view_recertrule"]
+PROCESSOR_APPLICATIONS = ["recert.process_application", "recert.view_application", "recert.view_recertrule"]
+PROCESSOR = [*PROCESSOR_APPLICATIONS, "recert.view_badge"]
 
 
 def seed_rules(apps):
@@ -38,11 +40,24 @@ def seed_rules(apps):
     apps.get_model("recert", "RmaRoutes").objects.get_or_create(effective_from=EFFECTIVE_FROM)
 
 
-def grant_roles(apps):
-    role_grant(apps, role="Recertification processor", app_labels=["recert"], permissions=PROCESSOR)
+def seed_badge_templates(apps):
+    """A placeholder Credly template id per credential (data), for administrators to replace."""
+    from recert.models.badges import default_template_id
+
+    Credential = apps.get_model("members", "Credential")
+    Template = apps.get_model("recert", "BadgeTemplate")
+    for credential in Credential.objects.all():
+        Template.objects.get_or_create(
+            credential=credential, defaults={"template_id": default_template_id(credential.code)}
+        )
+
+
+def grant_roles(apps, *, processor: list[str] = PROCESSOR):
+    role_grant(apps, role="Recertification processor", app_labels=["recert"], permissions=processor)
     role_grant(apps, role="Administrator", app_labels=["recert"])
 
 
 def seed_all(apps):
     seed_rules(apps)
+    seed_badge_templates(apps)
     grant_roles(apps)

@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass, field, fields
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from billing import selectors as billing_selectors
 from billing.models import Invoice
@@ -16,7 +16,7 @@ from ccp.models import Activity, ActivityDocument
 from core.worklists import capped_count
 from members import selectors as member_selectors
 from recert import rules
-from recert.models import Application, ApplicationEvent, RecertRule, RmaRoutes
+from recert.models import Application, ApplicationEvent, Badge, BadgeEvent, RecertRule, RmaRoutes
 
 QUEUE_PAGE_SIZE = 25
 QUEUE_STATES = {
@@ -189,3 +189,20 @@ def document_for_processor(*, pk: int) -> ActivityDocument | None:
         if window.touches(activity.first_day, activity.last_day):
             return document
     return None
+
+
+# --- Badges (the staff member record) -----------------------------------------------------------------------
+
+
+def badges_by_certification(*, certification_ids: list[int]) -> dict[int, list]:
+    """Each certification's events (oldest first) with their timelines and who acted, for staff pages."""
+    badges = (
+        Badge.objects.filter(certification_id__in=certification_ids)
+        .select_related("certification")
+        .prefetch_related(Prefetch("events", queryset=BadgeEvent.objects.select_related("actor")))
+        .order_by("certification_id", "anchor_date")
+    )
+    grouped: dict[int, list] = {pk: [] for pk in certification_ids}
+    for badge in badges:
+        grouped[badge.certification_id].append(badge)
+    return grouped

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recert import staff_views, views
+from recert import badge_staff_views, staff_views, views
 
 app_name = "recert"
 
@@ -32,4 +32,5 @@ urlpatterns = [
     path("staff/recertification/<int:application_pk>/refuse/", staff_views.refuse, name="refuse"),
     path("staff/recertification/<int:application_pk>/exam/", staff_views.exam_result, name="exam_result"),
     path("staff/recertification/documents/<int:document_pk>/", staff_views.document, name="document"),
+    path("staff/badges/<int:badge_pk>/retry/", badge_staff_views.badge_retry, name="badge_retry"),
 ]

@@ -30,6 +30,35 @@ def totp_code(secret: str, at: float | None = None) -> str:
     return format_hotp_value(hotp_value(secret, int((at or time.time()) // 30)))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def credly_stand_in():
+    """One local Credly stand-in (scripts/credly_server.py) per test session, which the settings point at:
+    a reinstatement issues its badge, and nothing reaches the network. Tests reading its state or making it
+    fail use the `stand_in` fixture below."""
+    from django.conf import settings
+
+    from scripts.credly_server import DEFAULT_ORGANIZATION, DEFAULT_TOKEN, start_in_thread
+
+    url, server = start_in_thread()
+    settings.CREDLY_API_BASE = url
+    settings.CREDLY_ORGANIZATION_ID = DEFAULT_ORGANIZATION
+    settings.CREDLY_TOKEN = DEFAULT_TOKEN
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def stand_in(credly_stand_in):
+    """The session's Credly stand-in, emptied for this test: make it fail, read what it holds."""
+    from tests.credly import CredlyControl
+
+    control = CredlyControl(credly_stand_in)
+    control.reset()
+    yield control
+    control.reset()
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Rate limits and used TOTP codes live in the cache: every test starts from a clean one."""

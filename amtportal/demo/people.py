@@ -3,6 +3,8 @@ they have recorded in their current CCP cycle so far), relative to today."""
 
 import datetime
 
+from amtportal.demo import badges as badges_demo
+from amtportal.demo import credentials as credentials_demo
 from amtportal.demo.audit_plan import AuditRecipes
 from amtportal.demo.plan import CertPlan, Claim, MemberPlan, Step, shift_months
 from amtportal.demo.recert_plan import RecertRecipes
@@ -175,7 +177,7 @@ PEOPLE = {
 
 def demo_members(today: datetime.date, grace_days: int) -> list[MemberPlan]:
     """The demo members and the life of each certification, relative to `today`."""
-    certifications = _certifications(Timeline(today, grace_days))
+    certifications = badges_demo.with_badges(_certifications(Timeline(today, grace_days)))
     return [
         MemberPlan(
             number=number,
@@ -226,7 +228,14 @@ def _certifications(t: Timeline) -> dict[int, list[CertPlan]]:
             t.active_paid("AHI", today - datetime.timedelta(days=100), "newly certified (fee year covered)")
         ],
         14: [t.active_paid("CLC", ago(12 * 12 + 7, day=21))],
-        15: [lapsed_days_ago("RPT", 75, "annual fee unpaid for about two months")],
+        15: [  # downloaded the verifiable credential before the fee lapsed: it no longer verifies
+            credentials_demo.with_download(
+                lapsed_days_ago(
+                    "RPT", 75, "annual fee unpaid for about two months; credential downloaded before"
+                ),
+                on=today - datetime.timedelta(days=90),
+            )
+        ],
         16: [t.active_paid("MDT", ago(30, day=2))],
         17: [
             attested(t, t.active_paid("MT", ago(12 * 7 + 2, day=11))),

@@ -15,8 +15,10 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 
 from amtportal.demo import audits as audits_demo
+from amtportal.demo import badges as badges_demo
 from amtportal.demo import billing as billing_demo
 from amtportal.demo import ccp as ccp_demo
+from amtportal.demo import credentials as credentials_demo
 from amtportal.demo import members as members_demo
 from amtportal.demo import recert as recert_demo
 from amtportal.demo.plan import CampaignPlan, CertPlan, Step
@@ -36,6 +38,9 @@ STEPS: dict[str, StepHandler] = {
     "audit_extension": audits_demo.extension,  # ... asks for an extension
     "audit_submit": audits_demo.submit,
     "audit_review": audits_demo.review,  # the reviewer decides, then sends back or finalizes
+    "credential": credentials_demo.download,  # the member downloads the verifiable credential
+    "badge": badges_demo.issue,  # the event recorded and its Credly badge issued that day
+    "badge_refused": badges_demo.issue_refused,  # ... and Credly refuses it (422)
     "recert_start": recert_demo.start,  # the member starts a recertification application by a route
     "recert_activity": recert_demo.record_activity,  # ... records an activity of its window
     "proof": ccp_demo.proof,  # ... attaches proof to the window's activities

@@ -5,7 +5,9 @@ explain it to the member, so every result carries its reason in words. Three mod
 years, paid-through, lapse date, cycles), status (the statuses, their sets, the derivation) and timeline
 (what is coming: dated events, their urgency, the stop date and its reason); every name is here, so
 `from members import rules` and `rules.<name>` keep working. Beside them, contact: a member's phone and
-postal address checked and normalized (the lists of US states and countries, `contact_details_clean`).
+postal address checked and normalized (the lists of US states and countries, `contact_details_clean`);
+verification (the public answer: name matching, what each status means for an employer, why no certificate
+is offered) and check_list (an employer's list read into rows), imported from their modules.
 """
 
 from members.rules.contact import (

@@ -2,9 +2,12 @@
 
 import datetime
 from dataclasses import dataclass
+from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.module_loading import import_string
 
 from core import clock
 from core.bulk import bulk_update_rows, run_in_chunks
@@ -63,7 +66,18 @@ def certification_refresh_status(
             locked.save(update_fields=STATUS_FIELDS)
         if change:
             change.save()
+            _queue_status_changed_tasks(locked.pk)
     return locked
+
+
+def _queue_status_changed_tasks(certification_id: int) -> None:
+    """Later apps react to one certification's new status (a badge to issue or revoke, a status list to
+    re-sign) through the tasks the composer names in settings.MEMBERS_STATUS_CHANGED_TASKS, queued with the
+    certification id once the change commits. Members imports no later app; the nightly bulk refresh
+    queues nothing (recert's daily reconcile finds that work by state)."""
+    for path in settings.MEMBERS_STATUS_CHANGED_TASKS:
+        task = import_string(path)  # the task's module path is also its name
+        transaction.on_commit(partial(task.delay, certification_id))
 
 
 def _locked(ids) -> list[Certification]:

@@ -4,7 +4,8 @@ from recert import seeding
 
 
 def forwards(apps, schema_editor):
-    seeding.seed_all(apps)
+    seeding.seed_rules(apps)  # the badge templates come with their table (0004)
+    seeding.grant_roles(apps, processor=seeding.PROCESSOR_APPLICATIONS)
 
 
 class Migration(migrations.Migration):

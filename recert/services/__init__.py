@@ -12,6 +12,16 @@ from recert.services.applications import (
     application_submit_paid,
     application_withdraw,
 )
+from recert.services.badge_jobs import badges_reconcile
+from recert.services.badges import (
+    badge_give_up,
+    badge_issue,
+    badge_record,
+    badge_retry,
+    badge_revoke,
+    badges_end,
+    badges_follow_status,
+)
 from recert.services.jobs import applications_expire, applications_submit_paid, recert_daily
 from recert.services.moves import application_move, application_reinstate
 from recert.services.review import (
@@ -42,6 +52,14 @@ __all__ = [
     "application_start",
     "application_submit_paid",
     "application_withdraw",
+    "badge_give_up",
+    "badge_issue",
+    "badge_record",
+    "badge_retry",
+    "badge_revoke",
+    "badges_end",
+    "badges_follow_status",
+    "badges_reconcile",
     "applications_expire",
     "applications_submit_paid",
     "recert_daily",

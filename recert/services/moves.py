@@ -14,7 +14,7 @@ from members import services as member_services
 from members.models import User
 from recert import rules
 from recert.models import Application, ApplicationEvent
-from recert.services import notices
+from recert.services import badges, notices
 
 
 def new_event(application: Application, *, message: str, today, actor, source: str, from_state: str = "",
@@ -103,6 +103,8 @@ def application_reinstate(
     application.decided_on = today
     application.decided_by = actor
     application.save(update_fields=["reinstated_on", "decided_on", "decided_by"])
-    # Issue 11 (digital badges) issues the badge of this certification event here.
+    # The reinstatement is a new certification event: its badge is recorded (issued on commit) and the
+    # earlier anchor's event ends.
+    badges.badge_record(certification=certification, today=today, actor=actor, source=source)
     notices.send_reinstated(application)
     return application

@@ -20,8 +20,10 @@ from django.db import transaction
 from django.urls import reverse
 
 from amtportal.demo import audits as audits_demo
+from amtportal.demo import badges as badges_demo
 from amtportal.demo import billing as billing_demo
 from amtportal.demo import ccp as ccp_demo
+from amtportal.demo import credentials as credentials_demo
 from amtportal.demo import members as members_demo
 from amtportal.demo import recert as recert_demo
 from amtportal.demo.audit_plan import demo_campaigns
@@ -59,6 +61,8 @@ class Command(BaseCommand):
             api_created = ccp_demo.api_client_ensure()
         billing_demo.seed(today=today, staff=members_demo.staff_user(BILLING_STAFF))
         members_demo.mail_batch(today)
+        badges_demo.seed(today=today)
+        credentials_demo.seed(now=clock.now(), member_numbers=[plan.member_number for plan in plans])
         if staff_created or members_created or api_created:
             self.stdout.write(
                 self.style.SUCCESS(
@@ -117,6 +121,10 @@ class Command(BaseCommand):
             "Dashboard, the application's link):"
         )
         for line in recert_demo.summary(today):
+            write(f"  {line}")
+        write("")
+        write("Verifiable credentials (check with: manage.py verify_credential FILE):")
+        for line in credentials_demo.summary():
             write(f"  {line}")
         write("")
         write(f"Learning-platform API: POST {absolute_url(reverse('ccp:api_completions'))}")

@@ -1,6 +1,6 @@
-"""Recertification (DOMAIN.md "Recertification"): the dated eligibility rules per credential, the RMA exam
-routes' parameters (dated too), the application (by CCP or by exam) with the rules it was judged by, and
-the timeline of every move, decision and message."""
+"""Recertification applications (DOMAIN.md "Recertification"): the dated eligibility rules per
+credential, the RMA exam routes' parameters (dated too), the application (by CCP or by exam) with the rules
+it was judged by, and the timeline of every move, decision and message."""
 
 from django.conf import settings
 from django.db import models
