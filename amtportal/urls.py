@@ -32,6 +32,7 @@ urlpatterns = [
     # name is known only once the manifest is read).
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.ico"), permanent=True)),
     path("staff/", views.staff_home, name="staff_home"),
+    path("staff/nightly-runs/", views.nightly_runs, name="nightly_runs"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("members.urls")),

@@ -1,8 +1,11 @@
-"""Pages that combine apps: the home page (a visitor's welcome or the member dashboard) and the staff home."""
+"""Pages that combine apps: the home page (a visitor's welcome or the member dashboard), the staff home and
+the record of the nightly runs."""
 
+from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from amtportal.models import JobRun, NightlyRun
 from amtportal.timeline import certification_timeline
 from audits.selectors import open_member_audits
 from billing.selectors import open_invoices_by_certification
@@ -92,6 +95,13 @@ STAFF_SECTIONS = [
         "recert.process_application",
     ),
     (
+        "Last night's jobs",
+        "Each nightly run of the last 30 nights and the running one: every job's time, rows, e-mails and "
+        "letters, with failed or unusually slow jobs flagged.",
+        "nightly_runs",
+        "amtportal.view_nightlyrun",
+    ),
+    (
         "Administration",
         "Configuration data (credentials, policies), staff accounts and every record.",
         "admin:index",
@@ -110,3 +120,20 @@ def staff_home(request):
     ]
     roles = list(request.user.groups.values_list("name", flat=True))
     return render(request, "amtportal/staff_home.html", {"sections": sections, "roles": roles})
+
+
+NIGHTS_SHOWN = 30
+
+
+@staff_required("amtportal.view_nightlyrun")
+@require_http_methods(["GET"])
+def nightly_runs(request):
+    """The last 30 nightly runs (and any run still going), newest first, each with its jobs: two queries."""
+    runs = list(
+        NightlyRun.objects.prefetch_related(Prefetch("jobs", queryset=JobRun.objects.order_by("position")))[
+            : NIGHTS_SHOWN + 1
+        ]
+    )
+    running = [run for run in runs if run.state == NightlyRun.State.RUNNING]
+    finished = [run for run in runs if run.state != NightlyRun.State.RUNNING][:NIGHTS_SHOWN]
+    return render(request, "amtportal/nightly_runs.html", {"running": running, "finished": finished})

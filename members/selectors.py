@@ -1,9 +1,9 @@
 """Read queries shared by views, with their joins done once."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from members.models import Certification, CertificationPolicy, Member, ProfileChange, StatusChange
+from members.models import Certification, CertificationPolicy, Member, Notice, ProfileChange, StatusChange
 
 
 def member_for_user(user) -> Member | None:
@@ -95,3 +95,14 @@ def certification_by_token(token: str) -> Certification | None:
     return (
         Certification.objects.select_related("member", "credential").filter(verification_token=token).first()
     )
+
+
+def notices_sent_between(start, end) -> dict[str, int]:
+    """E-mails and letters marked sent in [start, end), by channel (the nightly run's record)."""
+    counts = (
+        Notice.objects.filter(state=Notice.State.SENT, sent_at__gte=start, sent_at__lt=end)
+        .values("channel")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    return {row["channel"]: row["count"] for row in counts}
