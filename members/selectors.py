@@ -106,3 +106,8 @@ def notices_sent_between(start, end) -> dict[str, int]:
         .order_by()
     )
     return {row["channel"]: row["count"] for row in counts}
+
+
+def letters_waiting_for_address(member: Member) -> int:
+    """The member's letters that mail batches could not print for want of a usable address."""
+    return member.notices.filter(channel=Notice.Channel.LETTER, state=Notice.State.FAILED).count()

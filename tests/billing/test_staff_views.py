@@ -13,6 +13,7 @@ import re
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.files.storage import default_storage
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -518,7 +519,7 @@ def test_the_batch_page_lists_the_print_files_and_the_exceptions(client, clerk):
     assert "Mail batch of April 10, 2026" in text
     assert "Letters printed 1" in text and "Exceptions 1" in text
     size = batch.parts.get().pdf_bytes
-    assert f"1 1–1 (1 letter) {size // 1024}" in text  # filesizeformat: "NN.N KB"
+    assert f"1 1–1 (1 letter) {' '.join(filesizeformat(size).split())}" in text  # "NN.N KB"
     assert "Part 1 (PDF)" in text and "Manifest for the mail house (CSV)" in text
     assert f"{missing.member_number} Bo Ray {letter.subject} 2026-04-10 {NO_ADDRESS}" in text
     assert "printed in the next day's batch" in text
