@@ -111,3 +111,8 @@ def notices_sent_between(start, end) -> dict[str, int]:
 def letters_waiting_for_address(member: Member) -> int:
     """The member's letters that mail batches could not print for want of a usable address."""
     return member.notices.filter(channel=Notice.Channel.LETTER, state=Notice.State.FAILED).count()
+
+
+def member_notices(member: Member) -> QuerySet[Notice]:
+    """Every e-mail and letter to the member, newest first (the staff record)."""
+    return member.notices.select_related("mail_batch").order_by("-created_at", "-id")
