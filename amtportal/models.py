@@ -74,3 +74,16 @@ class JobRun(models.Model):
     @property
     def flagged(self) -> bool:
         return self.state == self.State.FAILED or self.slow
+
+
+class BoardReports(models.Model):
+    """No table: the holder of the permission to read the board's reports (issue 13, Reports), which are
+    composed from every app and so belong to none of them."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [("view_reports", "Can read the board's reports")]
+
+    def __str__(self):
+        return "The board's reports"

@@ -6,7 +6,7 @@ from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
-from amtportal import views
+from amtportal import staff_member, staff_worklists, views
 from core.permissions import is_administrator
 
 
@@ -33,8 +33,12 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.ico"), permanent=True)),
     path("staff/", views.staff_home, name="staff_home"),
     path("staff/nightly-runs/", views.nightly_runs, name="nightly_runs"),
+    path("staff/lapsing/", staff_worklists.lapsing_certifications, name="lapsing_certifications"),
+    path("staff/reports/", include("amtportal.reports.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    # The whole member record (the later apps' sections) ahead of members' own page at this address.
+    path("staff/members/<member_number>/", staff_member.member_record),
     path("", include("members.urls")),
     path("", include("ccp.urls")),
     path("", include("billing.urls")),

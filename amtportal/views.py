@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from amtportal.models import JobRun, NightlyRun
+from amtportal.staff_worklists import staff_work
 from amtportal.timeline import certification_timeline
 from audits.selectors import open_member_audits
 from billing.selectors import open_invoices_by_certification
@@ -65,10 +66,23 @@ STAFF_SECTIONS = [
         "billing.view_invoice",
     ),
     (
+        "Payments for accounting",
+        "Every payment received in a date range, with refunds, as CSV or Excel.",
+        "billing_staff:payments_export",
+        "billing.view_payment",
+    ),
+    (
         "Mail batches",
         "The day's renewal letters as print-ready PDF and CSV manifest, and the members without an address.",
         "billing_staff:mail_batches",
         "members.download_mailbatch",
+    ),
+    (
+        "Reports",
+        "The board's figures: certificants, renewals, revenue, the lapse forecast, CCP and audits, "
+        "recertification, the accreditor's annual counts; charts and exports.",
+        "reports:index",
+        "amtportal.view_reports",
     ),
     (
         "Audit queue",
@@ -119,7 +133,8 @@ def staff_home(request):
         if request.user.has_perm(permission)
     ]
     roles = list(request.user.groups.values_list("name", flat=True))
-    return render(request, "amtportal/staff_home.html", {"sections": sections, "roles": roles})
+    work = staff_work(request.user, today=clock.today())
+    return render(request, "amtportal/staff_home.html", {"sections": sections, "roles": roles, "work": work})
 
 
 NIGHTS_SHOWN = 30

@@ -4,7 +4,7 @@ from amtportal import seeding
 
 
 def forwards(apps, schema_editor):
-    seeding.seed_all(apps)
+    seeding.grant_nightly_runs(apps)
 
 
 class Migration(migrations.Migration):

@@ -57,6 +57,12 @@ class Notice(models.Model):
             models.Index(fields=["state", "channel"]),
             # what a night sent (the nightly run's record): a range of sent_at, not a scan of the outbox
             models.Index(fields=["sent_at"], name="notice_sent_at", condition=models.Q(state="sent")),
+            # letters waiting for an address (staff work list), by the batch that first listed them
+            models.Index(
+                fields=["mail_batch", "id"],
+                name="letter_waiting_address",
+                condition=models.Q(state="failed", channel="letter"),
+            ),
         ]
 
     def __str__(self):
