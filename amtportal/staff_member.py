@@ -1,12 +1,14 @@
-"""The staff member record as the composer shows it: members' page (profile, certifications, status
-history) with, inside each certification's card, recert's Credly badges and the credential status of each
-event. Members imports no later app, so this view, routed at the same URL ahead of members' own, adds
-them through the `certification_extra` block of members' template."""
+"""The member's whole record for staff, as the composer shows it: members' page (profile, certifications,
+status history, profile history) with, inside each certification's card, recert's Credly badges and the
+credential status of each event, and the sections of the later apps (amtportal.member_record). Members
+imports no later app, so this view, routed at the same URL ahead of members' own, adds them through the
+blocks of members' template."""
 
 from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
+from amtportal.member_record import record_sections
 from core.permissions import staff_required
 from members import selectors as member_selectors
 from recert import selectors as recert_selectors
@@ -23,4 +25,5 @@ def member_record(request, member_number):
     badges = recert_selectors.badges_by_certification(certification_ids=[c.pk for c in certifications])
     for certification in certifications:
         certification.badge_rows = [(badge, credential_status(badge)) for badge in badges[certification.pk]]
-    return render(request, "amtportal/staff_member_detail.html", {"member": member})
+    context = {"member": member, "sections": record_sections(member, request.GET)}
+    return render(request, "amtportal/staff_member_detail.html", context)

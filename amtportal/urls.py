@@ -6,7 +6,7 @@ from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
-from amtportal import staff_member, views
+from amtportal import staff_member, staff_worklists, views
 from core.permissions import is_administrator
 
 
@@ -32,9 +32,13 @@ urlpatterns = [
     # name is known only once the manifest is read).
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.ico"), permanent=True)),
     path("staff/", views.staff_home, name="staff_home"),
+    path("staff/nightly-runs/", views.nightly_runs, name="nightly_runs"),
+    path("staff/lapsing/", staff_worklists.lapsing_certifications, name="lapsing_certifications"),
+    path("staff/reports/", include("amtportal.reports.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    # The staff member record with recert's badges (same URL as members' page, which cannot show them).
+    # The whole member record (the later apps' sections, recert's badges in each certification's card)
+    # ahead of members' own page at this address.
     path("staff/members/<member_number>/", staff_member.member_record),
     path("", include("members.urls")),
     path("", include("ccp.urls")),

@@ -1,8 +1,12 @@
-"""Pages that combine apps: the home page (a visitor's welcome or the member dashboard) and the staff home."""
+"""Pages that combine apps: the home page (a visitor's welcome or the member dashboard), the staff home and
+the record of the nightly runs."""
 
+from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from amtportal.models import JobRun, NightlyRun
+from amtportal.staff_worklists import staff_work
 from amtportal.timeline import certification_timeline
 from audits.selectors import open_member_audits
 from billing.selectors import open_invoices_by_certification
@@ -62,10 +66,23 @@ STAFF_SECTIONS = [
         "billing.view_invoice",
     ),
     (
+        "Payments for accounting",
+        "Every payment received in a date range, with refunds, as CSV or Excel.",
+        "billing_staff:payments_export",
+        "billing.view_payment",
+    ),
+    (
         "Mail batches",
         "The day's renewal letters as print-ready PDF and CSV manifest, and the members without an address.",
         "billing_staff:mail_batches",
         "members.download_mailbatch",
+    ),
+    (
+        "Reports",
+        "The board's figures: certificants, renewals, revenue, the lapse forecast, CCP and audits, "
+        "recertification, the accreditor's annual counts; charts and exports.",
+        "reports:index",
+        "amtportal.view_reports",
     ),
     (
         "Audit queue",
@@ -92,6 +109,13 @@ STAFF_SECTIONS = [
         "recert.process_application",
     ),
     (
+        "Last night's jobs",
+        "Each nightly run of the last 30 nights and the running one: every job's time, rows, e-mails and "
+        "letters, with failed or unusually slow jobs flagged.",
+        "nightly_runs",
+        "amtportal.view_nightlyrun",
+    ),
+    (
         "Administration",
         "Configuration data (credentials, policies), staff accounts and every record.",
         "admin:index",
@@ -109,4 +133,22 @@ def staff_home(request):
         if request.user.has_perm(permission)
     ]
     roles = list(request.user.groups.values_list("name", flat=True))
-    return render(request, "amtportal/staff_home.html", {"sections": sections, "roles": roles})
+    work = staff_work(request.user, today=clock.today())
+    return render(request, "amtportal/staff_home.html", {"sections": sections, "roles": roles, "work": work})
+
+
+NIGHTS_SHOWN = 30
+
+
+@staff_required("amtportal.view_nightlyrun")
+@require_http_methods(["GET"])
+def nightly_runs(request):
+    """The last 30 nightly runs (and any run still going), newest first, each with its jobs: two queries."""
+    runs = list(
+        NightlyRun.objects.prefetch_related(Prefetch("jobs", queryset=JobRun.objects.order_by("position")))[
+            : NIGHTS_SHOWN + 1
+        ]
+    )
+    running = [run for run in runs if run.state == NightlyRun.State.RUNNING]
+    finished = [run for run in runs if run.state != NightlyRun.State.RUNNING][:NIGHTS_SHOWN]
+    return render(request, "amtportal/nightly_runs.html", {"running": running, "finished": finished})

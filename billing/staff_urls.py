@@ -4,6 +4,7 @@ from django.urls import path
 
 from billing import staff_mail_batch_views as mail_batch_views
 from billing import staff_views
+from billing import staff_worklist_views as worklist_views
 
 app_name = "billing_staff"
 
@@ -18,6 +19,10 @@ urlpatterns = [
     path("invoices/<str:number>/refund/", staff_views.invoice_refund, name="invoice_refund"),
     path("invoices/<str:number>/invoice.pdf", staff_views.invoice_pdf, name="invoice_pdf"),
     path("invoices/<str:number>/receipt.pdf", staff_views.receipt_pdf, name="receipt_pdf"),
+    path("open-invoices/", worklist_views.open_invoices, name="open_invoices"),
+    path("failed-card-payments/", worklist_views.failed_payments, name="failed_payments"),
+    path("letters-waiting-for-an-address/", worklist_views.address_exceptions, name="address_exceptions"),
+    path("payments-export/", worklist_views.payments_export, name="payments_export"),
     path("mail-batches/", mail_batch_views.mail_batches, name="mail_batches"),
     path("mail-batches/build-today/", mail_batch_views.mail_batch_build_today, name="mail_batch_build_today"),
     path("mail-batches/<str:day>/", mail_batch_views.mail_batch_detail, name="mail_batch"),

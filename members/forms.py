@@ -2,7 +2,7 @@ from allauth.account import forms as account_forms
 from django import forms
 from django.core.exceptions import ValidationError
 
-from members.models import Member
+from members.models import MAILING_ADDRESS_FIELDS, Member
 from members.rules.check_list import MAX_ROWS, MAX_UPLOAD_BYTES, check_list_rows, check_list_text
 from members.rules.contact import contact_details_clean
 from members.services.profiles import MEMBER_EDITABLE_FIELDS
@@ -137,3 +137,20 @@ class ResetPasswordKeyForm(SentenceCaseLabels, account_forms.ResetPasswordKeyFor
 
 class AddEmailForm(SentenceCaseLabels, account_forms.AddEmailForm):
     pass
+
+
+class MailingAddressForm(forms.ModelForm):
+    """Staff fix a member's mailing address, saying why (kept in the profile history)."""
+
+    reason = forms.CharField(
+        label="Reason for the change",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What you were told or found, e.g. “Member phoned on Nov 29: moved to Springfield.”",
+    )
+
+    class Meta:
+        model = Member
+        fields = MAILING_ADDRESS_FIELDS
+        widgets = CONTACT_WIDGETS
+        help_texts = CONTACT_HELP_TEXTS

@@ -81,7 +81,17 @@ def seed_roles(apps):
         role_grant(apps, role=name, app_labels=[], permissions=list(codenames))
 
 
+# DOMAIN.md "People and rights": billing staff fix members' mailing addresses (mail-batch exceptions).
+ADDRESS_FIXERS = ["Billing staff", "Administrator"]
+
+
+def grant_address_fixing(apps):
+    for role in ADDRESS_FIXERS:
+        role_grant(apps, role=role, app_labels=["members"], permissions=["members.fix_mailing_address"])
+
+
 def seed_all(apps):
     seed_credentials(apps)
     seed_policy(apps)
     seed_roles(apps)
+    grant_address_fixing(apps)

@@ -2,10 +2,10 @@
 
 from collections.abc import Collection
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from members.models import Certification, CertificationPolicy, Member, ProfileChange, StatusChange
+from members.models import Certification, CertificationPolicy, Member, Notice, ProfileChange, StatusChange
 from members.rules.verification import (
     VerificationAnswer,
     certified_since,
@@ -132,3 +132,24 @@ def verification_answer(certification: Certification) -> VerificationAnswer:
         status=certification.status_enum,
         active_through=certification.active_through,
     )
+
+
+def notices_sent_between(start, end) -> dict[str, int]:
+    """E-mails and letters marked sent in [start, end), by channel (the nightly run's record)."""
+    counts = (
+        Notice.objects.filter(state=Notice.State.SENT, sent_at__gte=start, sent_at__lt=end)
+        .values("channel")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    return {row["channel"]: row["count"] for row in counts}
+
+
+def letters_waiting_for_address(member: Member) -> int:
+    """The member's letters that mail batches could not print for want of a usable address."""
+    return member.notices.filter(channel=Notice.Channel.LETTER, state=Notice.State.FAILED).count()
+
+
+def member_notices(member: Member) -> QuerySet[Notice]:
+    """Every e-mail and letter to the member, newest first (the staff record)."""
+    return member.notices.select_related("mail_batch").order_by("-created_at", "-id")

@@ -18,6 +18,7 @@ urlpatterns = [
     path("check-status/<token>/qr.svg", public_views.verify_qr, name="verify_qr"),
     path("staff/members/", staff_views.member_search, name="staff_member_search"),
     path("staff/members/<member_number>/", staff_views.member_detail, name="staff_member"),
+    path("staff/members/<member_number>/address/", staff_views.member_fix_address, name="staff_fix_address"),
     path(
         "staff/members/<member_number>/resend-invitation/",
         staff_views.member_resend_invitation,

@@ -58,6 +58,11 @@ def _applications() -> QuerySet[Application]:
     )
 
 
+def member_applications(member) -> QuerySet[Application]:
+    """The member's applications, newest first (the staff record)."""
+    return _applications().filter(certification__member=member).order_by("-started_on", "-id")
+
+
 def member_application(*, member, pk: int) -> Application | None:
     """One of `member`'s own applications; None for anybody else's."""
     return _applications().filter(certification__member=member, pk=pk).first()

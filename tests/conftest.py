@@ -4,6 +4,7 @@ import time
 import pytest
 from django.apps import apps
 
+from amtportal import seeding as amtportal_seeding
 from audits import seeding as audits_seeding
 from billing import seeding as billing_seeding
 from ccp import seeding as ccp_seeding
@@ -22,6 +23,7 @@ def seeded(db):
     billing_seeding.seed_all(apps)
     audits_seeding.seed_all(apps)
     recert_seeding.seed_all(apps)
+    amtportal_seeding.seed_all(apps)
 
 
 def totp_code(secret: str, at: float | None = None) -> str:

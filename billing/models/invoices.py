@@ -116,6 +116,8 @@ class Invoice(models.Model):
         indexes = [
             models.Index(fields=["state", "kind"]),
             models.Index(fields=["certification", "state"]),
+            # the open invoices work list, earliest due first
+            models.Index(fields=["due_on", "id"], condition=Q(state="open"), name="open_invoice_due"),
         ]
         permissions = [
             ("record_payment", "Can record offline payments"),
@@ -212,6 +214,7 @@ class Payment(models.Model):
                 fields=["stripe_payment_intent_id", "invoice"], name="one_payment_per_intent_and_invoice"
             )
         ]
+        indexes = [models.Index(fields=["received_on", "id"], name="payment_received")]  # accounting export
 
     def __str__(self):
         return f"Receipt {self.receipt_number}"

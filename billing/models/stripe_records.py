@@ -51,6 +51,14 @@ class CardPaymentIntent(models.Model):
                 name="one_live_payment_intent_per_invoice",
             )
         ]
+        indexes = [
+            # the failed card payments work list, latest first (billing.worklists.FAILED_CARD)
+            models.Index(
+                fields=["-updated_at", "-id"],
+                condition=Q(status="requires_payment_method") & ~Q(last_error_code=""),
+                name="failed_card_payment",
+            )
+        ]
 
     def __str__(self):
         return self.stripe_id

@@ -4,7 +4,9 @@ from members import seeding
 
 
 def forwards(apps, schema_editor):
-    seeding.seed_all(apps)
+    seeding.seed_credentials(apps)
+    seeding.seed_policy(apps)
+    seeding.seed_roles(apps)  # later permissions are granted by the migrations that add them
 
 
 class Migration(migrations.Migration):

@@ -83,7 +83,13 @@ class Certification(models.Model):
                 name="reinstated_after_certified",
             ),
         ]
-        indexes = [models.Index(fields=["status"])]
+        indexes = [
+            models.Index(fields=["status"]),
+            # the certifications lapsing soon (staff work list): Active ones by their last Active day
+            models.Index(
+                fields=["active_through", "id"], condition=Q(status="active"), name="active_cert_through"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.member.member_number} {self.credential.code}"

@@ -53,7 +53,17 @@ class Notice(models.Model):
             models.UniqueConstraint(fields=["member", "kind", "key", "channel"], name="one_notice_per_key"),
             models.UniqueConstraint(fields=["mail_batch", "batch_sequence"], name="one_letter_per_page"),
         ]
-        indexes = [models.Index(fields=["state", "channel"])]
+        indexes = [
+            models.Index(fields=["state", "channel"]),
+            # what a night sent (the nightly run's record): a range of sent_at, not a scan of the outbox
+            models.Index(fields=["sent_at"], name="notice_sent_at", condition=models.Q(state="sent")),
+            # letters waiting for an address (staff work list), by the batch that first listed them
+            models.Index(
+                fields=["mail_batch", "id"],
+                name="letter_waiting_address",
+                condition=models.Q(state="failed", channel="letter"),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.kind}/{self.key} to {self.member.member_number} by {self.channel}"

@@ -70,7 +70,10 @@ class Member(models.Model):
 
     class Meta:
         ordering = ["last_name", "first_name", "member_number"]
-        permissions = [("search_members", "Can search members and view their records")]
+        permissions = [
+            ("search_members", "Can search members and view their records"),
+            ("fix_mailing_address", "Can fix a member's mailing address, with a reason"),
+        ]
         indexes = [models.Index(fields=["last_name"])]
 
     def __str__(self):
@@ -113,6 +116,7 @@ class ProfileChange(FieldChange):
     """One changed profile field: who changed it, when, from what to what."""
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="profile_changes")
+    reason = models.CharField(max_length=300, blank=True, help_text="Why staff changed it.")
 
     def __str__(self):
         return f"{self.member.member_number} {self.field}: {self.old_value!r} -> {self.new_value!r}"

@@ -22,6 +22,7 @@ from members.services.notices import (
 from members.services.profiles import (
     member_accept_invitation,
     member_create,
+    member_fix_mailing_address,
     member_invite,
     member_record_email_change,
     member_update_profile,
@@ -42,6 +43,7 @@ __all__ = [
     "member_create",
     "member_invite",
     "member_record_email_change",
+    "member_fix_mailing_address",
     "member_update_profile",
     "notice_deliver",
     "notice_email_enqueue",

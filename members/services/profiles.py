@@ -81,9 +81,12 @@ def member_accept_invitation(*, user: User, password: str) -> User:
     return user
 
 
-def member_update_profile(*, member: Member, changed_by: User, fields: dict[str, str]) -> list[ProfileChange]:
+def member_update_profile(
+    *, member: Member, changed_by: User, fields: dict[str, str], reason: str = ""
+) -> list[ProfileChange]:
     """Change profile fields, checked and normalized (`contact_details_clean`); one history row per field
-    that really changed. A wrong value raises ValidationError (an error per field) and changes nothing."""
+    that really changed (with staff's `reason`). A wrong value raises ValidationError (an error per field)
+    and changes nothing."""
     allowed = STAFF_EDITABLE_FIELDS if changed_by.is_staff else MEMBER_EDITABLE_FIELDS
     if unknown := set(fields) - set(allowed):
         raise ValidationError(f"These fields can't be changed here: {', '.join(sorted(unknown))}.")
@@ -102,12 +105,29 @@ def member_update_profile(*, member: Member, changed_by: User, fields: dict[str,
                         new_value=value,
                         changed_by=changed_by,
                         changed_at=clock.now(),
+                        reason=reason,
                     )
                 )
         locked.full_clean(exclude=["user"])
         locked.save()
         ProfileChange.objects.bulk_create(changes)
     return changes
+
+
+def member_fix_mailing_address(
+    *, member: Member, changed_by: User, fields: dict[str, str], reason: str
+) -> list[ProfileChange]:
+    """Staff fix a member's mailing address (a mail-batch exception, a returned letter), saying why: the
+    change is in the profile history with who and why, and the next mail batch prints the letters that
+    waited for it."""
+    if unknown := set(fields) - set(MAILING_ADDRESS_FIELDS):
+        raise ValidationError(f"Only the mailing address is changed here, not: {', '.join(sorted(unknown))}.")
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError(
+            {"reason": "Say why the address changes (for example, what the member told you)."}
+        )
+    return member_update_profile(member=member, changed_by=changed_by, fields=fields, reason=reason)
 
 
 def _profile_fields_clean(member: Member, fields: dict[str, str]) -> dict[str, str]:

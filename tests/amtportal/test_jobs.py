@@ -13,12 +13,15 @@ def test_every_daily_job_is_scheduled_once_in_order_and_is_a_registered_task():
     entries = list(app.conf.beat_schedule.values())
 
     assert [entry["task"] for entry in entries] == ["amtportal.tasks.run_daily_jobs"]
-    run = daily_jobs_chain("2026-01-15")
-    assert [task.task for task in run.tasks] == [job.task for job in DAILY_JOBS]
-    assert all(task.args == ("2026-01-15",) and task.immutable for task in run.tasks)
-    assert all(
-        job.task in app.tasks for job in DAILY_JOBS + [DailyJob("nightly", "amtportal.tasks.run_daily_jobs")]
-    )
+    run = daily_jobs_chain("2026-01-15", 7)
+    assert {task.task for task in run.tasks} == {"amtportal.tasks.run_job"}
+    assert [task.args for task in run.tasks] == [("2026-01-15", 7, n) for n in range(len(DAILY_JOBS))]
+    assert all(task.immutable for task in run.tasks)
+    nightly = [
+        DailyJob("nightly", "amtportal.tasks.run_daily_jobs"),
+        DailyJob("job", "amtportal.tasks.run_job"),
+    ]
+    assert all(job.task in app.tasks for job in DAILY_JOBS + nightly)
 
 
 def test_the_nightly_run_runs_every_job_for_its_date(

@@ -12,6 +12,8 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
+from amtportal.jobs import DAILY_JOBS
+from amtportal.models import NightlyRun
 from audits import services as audit_services
 from audits.models import Audit, AuditCampaign, AuditEvent, AuditItem
 from audits.selectors import QueueFilters, queue_counts
@@ -69,6 +71,7 @@ def row_counts() -> dict[str, int]:
         "invoices": Invoice.objects.count(),
         "applications": Application.objects.count(),
         "application events": ApplicationEvent.objects.count(),
+        "nightly runs": NightlyRun.objects.count(),
     }
 
 
@@ -93,6 +96,19 @@ def test_seed_demo_shows_every_status_and_a_second_run_changes_nothing():
     assert after_first["members"] == 36
     assert after_first["API clients"] == 1
     assert set(Certification.objects.values_list("status", flat=True)) == ALL_STATUSES
+
+
+@pytest.mark.django_db
+def test_the_demo_ran_last_nights_jobs_once_and_they_are_recorded():
+    """The demo runs today's daily jobs once, as the nightly chain would: staff see a finished run with
+    every job (the day's letters printed by the mail batch); a second seeding runs nothing."""
+    seed()
+    run = NightlyRun.objects.get()
+    assert (run.state, run.trigger) == ("succeeded", "by_hand")
+    assert list(run.jobs.values_list("name", flat=True)) == [job.name for job in DAILY_JOBS]
+    assert set(run.jobs.values_list("state", flat=True)) == {"succeeded"}
+    seed()
+    assert NightlyRun.objects.count() == 1
 
 
 @pytest.mark.django_db

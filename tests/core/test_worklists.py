@@ -44,3 +44,20 @@ def test_a_tab_keeps_the_other_filters_and_starts_from_the_first_page():
         ("Passed", 1001, False),
     ]
     assert tabs[1].query == "state=passed&credential=RMA&search=O%27Brien"
+
+
+@pytest.mark.django_db
+def test_a_capped_paginator_counts_no_further_than_its_cap(seeded, django_assert_num_queries):
+    # given the ten seeded credentials, three a page, counted up to five
+    from core.worklists import CappedPaginator
+
+    paginator = CappedPaginator(Credential.objects.order_by("code"), 3, cap=5)
+    # when the first page is read: one query counts (capped), one reads the page
+    with django_assert_num_queries(2):
+        page = paginator.get_page(1)
+        codes = [credential.code for credential in page.object_list]
+    # then the list says six ("5+"), two pages, and the first three credentials
+    assert (paginator.count, paginator.num_pages) == (6, 2)
+    assert codes == ["AHI", "CLC", "CMAS"]
+    # and a page past the cap is not offered: the last counted page is shown
+    assert paginator.get_page(4).number == 2

@@ -13,8 +13,10 @@ command runs them in layer order and prints what they made.
 """
 
 import datetime
+import io
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.urls import reverse
@@ -38,6 +40,7 @@ from amtportal.demo.plan import (
     MemberPlan,
 )
 from amtportal.demo.replay import demo_replay
+from amtportal.models import NightlyRun
 from core import clock
 from core.links import absolute_url
 
@@ -63,6 +66,7 @@ class Command(BaseCommand):
         members_demo.mail_batch(today)
         badges_demo.seed(today=today)
         credentials_demo.seed(now=clock.now(), member_numbers=[plan.member_number for plan in plans])
+        self._nightly_run(today)
         if staff_created or members_created or api_created:
             self.stdout.write(
                 self.style.SUCCESS(
@@ -89,6 +93,12 @@ class Command(BaseCommand):
                 )
         return len(made)
 
+    def _nightly_run(self, today: datetime.date) -> None:
+        """Today's daily jobs, once, run as the nightly chain runs them (recorded: "Last night's jobs").
+        They find the demo already up to date, bar the notices of the day and the letter batch."""
+        if not NightlyRun.objects.exists():
+            call_command("run_daily_jobs", date=today.isoformat(), stdout=io.StringIO())
+
     # --- Output -----------------------------------------------------------------------------------------
 
     def _print_logins(self, plans: list[MemberPlan], today: datetime.date) -> None:
@@ -111,6 +121,9 @@ class Command(BaseCommand):
             write(f"  {line}")
         write("  Pay a fee by test card: sign in as member04@demo.example.org, Invoices, Pay.")
         write("  Today's letter batch: sign in as the billing staff user, Mail batches.")
+        write(
+            "  Last night's jobs (today's daily jobs, run once by the demo): Staff home, Last night's jobs."
+        )
         write("")
         write(f"CCP audits (review queue: sign in as {AUDIT_REVIEWER}, Audit queue; members: Dashboard):")
         for line in audits_demo.summary(today):

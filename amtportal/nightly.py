@@ -1,0 +1,156 @@
+"""Recording the nightly run: each run of the daily jobs and each job in it (started, finished, rows
+touched, e-mails and letters sent, the error), and flagging a job that failed or ran far longer than usual
+to the administrators by e-mail, once."""
+
+import datetime
+import statistics
+import traceback
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from amtportal.jobs import DAILY_JOBS, DailyJob
+from amtportal.models import JobRun, NightlyRun
+from core import clock
+from core.permissions import ADMINISTRATOR_ROLE
+from members import selectors as member_selectors
+
+USUAL_RUNS = 30  # the runs a job's usual duration is the median of
+SLOW_FACTOR = 3  # "far longer than usual": more than 3x the usual duration...
+SLOW_MARGIN_SECONDS = 60  # ...and at least a minute more (a 0.1 s job taking 0.4 s is not news)
+
+
+def nightly_run_start(*, day: datetime.date, trigger: str, only: str = "") -> NightlyRun:
+    return NightlyRun.objects.create(day=day, trigger=trigger, only=only, started_at=clock.now())
+
+
+def rows_of(result) -> int | None:
+    """The rows a job reports: its number, or the sum of the numbers of its summary (a dict)."""
+    if isinstance(result, bool):
+        return None
+    if isinstance(result, int):
+        return result
+    if isinstance(result, dict):
+        numbers = [
+            value for value in result.values() if isinstance(value, int) and not isinstance(value, bool)
+        ]
+        return sum(numbers) if numbers else None
+    return None
+
+
+def usual_seconds(name: str, *, before: datetime.datetime) -> float | None:
+    """The median duration of the job's last successful runs before this one (None without history)."""
+    finished = JobRun.objects.filter(
+        name=name, state=JobRun.State.SUCCEEDED, started_at__lt=before, finished_at__isnull=False
+    ).order_by("-started_at")[:USUAL_RUNS]
+    durations = [(job.finished_at - job.started_at).total_seconds() for job in finished]
+    return statistics.median(durations) if durations else None
+
+
+def is_slow(seconds: float, usual: float | None) -> bool:
+    return usual is not None and seconds > SLOW_FACTOR * usual and seconds - usual >= SLOW_MARGIN_SECONDS
+
+
+def _job_started(run: NightlyRun, position: int, job: DailyJob) -> JobRun:
+    started_at = clock.now()
+    job_run, _ = JobRun.objects.update_or_create(
+        run=run,
+        position=position,
+        defaults={
+            "name": job.name,
+            "state": JobRun.State.RUNNING,
+            "started_at": started_at,
+            "finished_at": None,
+            "error": "",
+            "usual_seconds": usual_seconds(job.name, before=started_at),
+        },
+    )
+    return job_run
+
+
+def _job_finished(job_run: JobRun, *, state: str, result=None, error: str = "") -> JobRun:
+    job_run.finished_at = clock.now()
+    sent = member_selectors.notices_sent_between(job_run.started_at, job_run.finished_at)
+    job_run.emails_sent = sent.get("email", 0)
+    job_run.letters_sent = sent.get("letter", 0)
+    job_run.state = state
+    job_run.result = "" if result is None else str(result)[:2000]
+    job_run.rows = rows_of(result)
+    job_run.error = error
+    job_run.slow = is_slow(job_run.seconds or 0.0, job_run.usual_seconds)
+    job_run.save()
+    return job_run
+
+
+def _run_finished(run: NightlyRun, state: str) -> None:
+    run.state = state
+    run.finished_at = clock.now()
+    run.save(update_fields=["state", "finished_at"])
+
+
+def job_run_record(*, run_id: int, position: int, work: Callable[[], object]):
+    """Run the job at `position` of the run, recording it; a failure is recorded, flagged and raised again
+    (the chain stops there, as it always did). The last job finishes the run."""
+    run = NightlyRun.objects.get(pk=run_id)
+    jobs = run_jobs(run)
+    job_run = _job_started(run, position, jobs[position])
+    try:
+        result = work()
+    except Exception as error:
+        detail = "".join(traceback.format_exception_only(error)).strip()
+        job_run = _job_finished(job_run, state=JobRun.State.FAILED, error=detail)
+        _run_finished(run, NightlyRun.State.FAILED)
+        job_run_alert(job_run)
+        raise
+    job_run = _job_finished(job_run, state=JobRun.State.SUCCEEDED, result=result)
+    if job_run.slow:
+        job_run_alert(job_run)
+    if position == len(jobs) - 1:
+        _run_finished(run, NightlyRun.State.SUCCEEDED)
+    return result
+
+
+def run_jobs(run: NightlyRun) -> list[DailyJob]:
+    return [job for job in DAILY_JOBS if run.only in ("", job.name)]
+
+
+def _administrator_emails() -> list[str]:
+    users = get_user_model().objects.filter(is_active=True)
+    administrators = users.filter(Q(is_superuser=True) | Q(groups__name=ADMINISTRATOR_ROLE)).distinct()
+    return sorted(administrators.values_list("email", flat=True))
+
+
+def alert_text(job_run: JobRun) -> tuple[str, str]:
+    run = job_run.run
+    what = "failed" if job_run.state == JobRun.State.FAILED else "ran far longer than usual"
+    subject = f"Nightly run of {run.day:%B %-d, %Y}: {job_run.name} {what}"
+    lines = [
+        f"The job “{job_run.name}” of the nightly run for {run.day:%B %-d, %Y} {what}.",
+        f"Started {timezone.localtime(job_run.started_at):%Y-%m-%d %H:%M:%S %Z}, "
+        f"took {job_run.seconds:.1f} s"
+        + (f" (usually {job_run.usual_seconds:.1f} s)." if job_run.usual_seconds is not None else "."),
+    ]
+    if job_run.error:
+        lines.append(f"Error: {job_run.error}")
+    lines.append(f"Last nights' jobs: {settings.PORTAL_BASE_URL.rstrip('/')}/staff/nightly-runs/")
+    return subject, "\n\n".join(lines)
+
+
+def job_run_alert(job_run: JobRun) -> bool:
+    """E-mail the administrators about a flagged job, once (the row is locked and stamped)."""
+    with transaction.atomic():
+        locked = JobRun.objects.select_for_update().select_related("run").get(pk=job_run.pk)
+        if locked.alerted_at is not None or not locked.flagged:
+            return False
+        recipients = _administrator_emails()
+        if recipients:
+            subject, body = alert_text(locked)
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+        locked.alerted_at = clock.now()
+        locked.save(update_fields=["alerted_at"])
+    return True
