@@ -1,6 +1,8 @@
 """The member's whole record for staff (issue "Staff operations"): besides the profile and the
 certifications with their status history (members' page), one section per app, newest first, each
-paginated on its own (`?<section>_page=N`), in a fixed number of queries whatever the member's history."""
+paginated on its own (`?<section>_page=N`), in a fixed number of queries whatever the member's history.
+Each section is shown to the staff whose role covers it (DOMAIN.md "People and rights"): invoices to
+billing, audits to reviewers, applications to processors, CCP cycles to whoever reads them."""
 
 from dataclasses import dataclass
 
@@ -33,39 +35,48 @@ def _section(key: str, title: str, rows, params, *, empty: str) -> RecordSection
     return RecordSection(key, title, f"amtportal/record/_{key}.html", page, empty)
 
 
-def record_sections(member, params) -> list[RecordSection]:
-    """The record's sections beside the certifications: invoices and payments, CCP cycles, audits,
-    recertification applications and every notice sent, each newest first."""
-    return [
-        _section(
+# Who reads each section: its permission.
+SECTION_PERMISSIONS = {
+    "invoices": "billing.view_invoice",
+    "cycles": "ccp.view_cycle",
+    "audits": "audits.review_audit",
+    "applications": "recert.view_application",
+    "notices": "members.view_member",
+}
+
+
+def record_sections(member, params, *, user) -> list[RecordSection]:
+    """The record's sections `user` may read: invoices and payments, CCP cycles, audits, recertification
+    applications and every notice sent, each newest first (a section not shown costs no query)."""
+    sections = [
+        (
             "invoices",
             "Invoices and payments",
-            billing_selectors.member_invoices(member).order_by("-issued_on", "-id"),
-            params,
-            empty="No invoice.",
+            lambda: billing_selectors.member_invoices(member).order_by("-issued_on", "-id"),
+            "No invoice.",
         ),
-        _section(
+        (
             "cycles",
             "CCP cycles",
-            ccp_selectors.certification_cycles_of_member(member).order_by("-start_on", "-id"),
-            params,
-            empty="No CCP cycle.",
+            lambda: ccp_selectors.certification_cycles_of_member(member).order_by("-start_on", "-id"),
+            "No CCP cycle.",
         ),
-        _section(
-            "audits", "CCP audits", audit_selectors.member_audits(member), params, empty="Never audited."
-        ),
-        _section(
+        ("audits", "CCP audits", lambda: audit_selectors.member_audits(member), "Never audited."),
+        (
             "applications",
             "Recertification applications",
-            recert_selectors.member_applications(member),
-            params,
-            empty="No application.",
+            lambda: recert_selectors.member_applications(member),
+            "No application.",
         ),
-        _section(
+        (
             "notices",
             "Notices sent (e-mails and letters)",
-            member_selectors.member_notices(member),
-            params,
-            empty="No notice.",
+            lambda: member_selectors.member_notices(member),
+            "No notice.",
         ),
+    ]
+    return [
+        _section(key, title, rows(), params, empty=empty)
+        for key, title, rows, empty in sections
+        if user.has_perm(SECTION_PERMISSIONS[key])
     ]

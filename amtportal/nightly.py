@@ -3,6 +3,7 @@ touched, e-mails and letters sent, the error), and flagging a job that failed or
 to the administrators by e-mail, once."""
 
 import datetime
+import logging
 import statistics
 import traceback
 from collections.abc import Callable
@@ -19,6 +20,8 @@ from amtportal.models import JobRun, NightlyRun
 from core import clock
 from core.permissions import ADMINISTRATOR_ROLE
 from members import selectors as member_selectors
+
+logger = logging.getLogger(__name__)
 
 USUAL_RUNS = 30  # the runs a job's usual duration is the median of
 SLOW_FACTOR = 3  # "far longer than usual": more than 3x the usual duration...
@@ -142,7 +145,8 @@ def alert_text(job_run: JobRun) -> tuple[str, str]:
 
 
 def job_run_alert(job_run: JobRun) -> bool:
-    """E-mail the administrators about a flagged job, once (the row is locked and stamped)."""
+    """E-mail the administrators about a flagged job, once (the row is locked and stamped). The alert must
+    never stop the night: a mail server that fails is logged, the job's own outcome stands."""
     with transaction.atomic():
         locked = JobRun.objects.select_for_update().select_related("run").get(pk=job_run.pk)
         if locked.alerted_at is not None or not locked.flagged:
@@ -150,7 +154,11 @@ def job_run_alert(job_run: JobRun) -> bool:
         recipients = _administrator_emails()
         if recipients:
             subject, body = alert_text(locked)
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+            try:
+                send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+            except Exception:
+                logger.exception("Nightly run: the alert about %r could not be e-mailed.", locked.name)
+                return False
         locked.alerted_at = clock.now()
         locked.save(update_fields=["alerted_at"])
     return True

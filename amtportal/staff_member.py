@@ -25,5 +25,5 @@ def member_record(request, member_number):
     badges = recert_selectors.badges_by_certification(certification_ids=[c.pk for c in certifications])
     for certification in certifications:
         certification.badge_rows = [(badge, credential_status(badge)) for badge in badges[certification.pk]]
-    context = {"member": member, "sections": record_sections(member, request.GET)}
+    context = {"member": member, "sections": record_sections(member, request.GET, user=request.user)}
     return render(request, "amtportal/staff_member_detail.html", context)

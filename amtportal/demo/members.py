@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import CommandError
 
 from amtportal.demo.plan import DEMO_PASSWORD, SOURCE, STAFF, TOTP_SECRET, MemberPlan, Step
+from core.links import absolute_url
 from members import services
 from members.models import Certification, CertificationPolicy, MailBatch, Member, Notice, User
 from members.rules import Status
@@ -169,3 +170,29 @@ def status_text(certification: Certification) -> str:
     if certification.lapse_date:
         return f"{label} since {certification.lapse_date}"
     return label
+
+
+def employer_list_lines(plans: list[MemberPlan]) -> list[str]:
+    """Ten lines an employer could paste into "Check a list": verification links and member number + last
+    name pairs of the demo members, typed as people type them (O’Brien with a curly apostrophe, lower
+    case, a lapsed member, one that matches no one)."""
+    members = demo_members_by_number(plans)
+    certifications = [
+        certification
+        for plan in plans[:8]
+        if (member := members.get(plan.member_number))
+        for certification in member.certifications.select_related("credential").order_by("pk")[:1]
+    ]
+    lines = []
+    for index, certification in enumerate(certifications):
+        member = certification.member
+        if index % 2 == 0:
+            lines.append(absolute_url(certification.get_verification_url()))
+        else:
+            typed = (
+                member.last_name.replace("'", "’").lower() if "'" in member.last_name else member.last_name
+            )
+            lines.append(f"{member.member_number}, {typed}")
+    lines.append(f"{plans[0].member_number}, Smith")  # a wrong name: not found
+    lines.append("D0000X")  # malformed: no last name
+    return lines[:10]

@@ -68,6 +68,13 @@ class Notice(models.Model):
     def __str__(self):
         return f"{self.kind}/{self.key} to {self.member.member_number} by {self.channel}"
 
+    # Kinds whose text carries a secret (the invitation's set-password link): no staff page shows it.
+    SECRET_KINDS = frozenset({"invitation"})
+
+    @property
+    def text_shown_to_staff(self) -> bool:
+        return self.kind not in self.SECRET_KINDS
+
     @property
     def message_id(self) -> str:
         domain = settings.PORTAL_BASE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]

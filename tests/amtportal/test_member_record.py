@@ -46,7 +46,7 @@ def test_the_record_lists_each_section_newest_first_paginated(client, member):
     member, _ = member
     invoices = list(Invoice.objects.filter(certification__member=member).order_by("-issued_on", "-id"))
     assert len(invoices) > 1
-    client.force_login(make_staff("Billing staff"))
+    client.force_login(make_staff("Administrator"))
 
     text = page_text(record(client, member))
 
@@ -76,6 +76,39 @@ def test_the_record_takes_the_same_queries_for_a_short_or_a_long_history(
     assert Invoice.objects.filter(certification=other).count() == 1
     long = get_in_queries(client, address, 16, django_assert_num_queries)
     assert short.status_code == long.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("role", "shown", "hidden"),
+    [
+        ("Billing staff", ["Invoices and payments", "Notices sent"],
+         ["CCP cycles", "CCP audits", "Recertification"]),
+        ("Audit reviewer", ["CCP audits", "Notices sent"], ["Invoices and payments", "Recertification"]),
+        ("Recertification processor", ["Recertification applications", "Notices sent"],
+         ["Invoices and payments", "CCP audits"]),
+    ],
+)  # fmt: skip
+def test_each_role_reads_the_sections_its_role_covers(client, member, role, shown, hidden):
+    """DOMAIN.md "People and rights": billing staff read invoices, reviewers audits, processors
+    applications; every staff role reads the notices sent."""
+    member, _ = member
+    client.force_login(make_staff(role))
+    text = page_text(record(client, member))
+    assert all(title in text for title in shown), text
+    assert not any(title in text for title in hidden), text
+
+
+def test_the_invitation_text_with_its_set_password_link_is_never_shown(client, member):
+    """The invitation e-mail carries the member's personal set-password link: staff see that it was sent,
+    not its text (a staff member could otherwise take over an account not yet claimed)."""
+    from members.services import member_invite
+
+    member, _ = member
+    notice = member_invite(member=member, key="first")
+    client.force_login(make_staff("Administrator"))
+    text = page_text(record(client, member))
+    assert "The text is not shown: it carries the member's personal set-password link." in text
+    assert "/invitation/" not in text and "/invitation/" in Notice.objects.get(pk=notice.pk).body_text
 
 
 def test_a_page_number_out_of_range_shows_the_last_page(client, member):

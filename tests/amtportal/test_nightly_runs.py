@@ -227,3 +227,26 @@ def test_only_administrators_and_billing_staff_read_the_nightly_runs(client, db,
     )
     client.force_login(make_staff("Administrator"))
     assert "Last night's jobs" in page_text(client.get(reverse("staff_home")))
+
+
+def test_a_mail_server_down_does_not_stop_the_night(db, seeded, time_machine, settings, monkeypatch):
+    """Given a slow job and a mail server that refuses, when the job finishes, then its outcome stands and
+    the run goes on (no exception for the chain), and the alert is left unsent for the page to show."""
+    make_staff("Administrator", email="ada@staff.example.org")
+    name = DAILY_JOBS[0].name
+    past_runs(name, [10, 10, 10])
+    time_machine.move_to(NIGHT, tick=False)
+    run = started_run()
+
+    def refused(*args, **kwargs):
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr(nightly, "send_mail", refused)
+
+    def slow_job():
+        time_machine.shift(datetime.timedelta(seconds=100))
+        return 3
+
+    assert nightly.job_run_record(run_id=run.pk, position=0, work=slow_job) == 3
+    job = JobRun.objects.get(run=run)
+    assert (job.state, job.slow, job.alerted_at) == ("succeeded", True, None)

@@ -83,7 +83,7 @@ def reviewer_page(request, browser, site):
 
 
 def _open_from_queue(page, member) -> None:
-    page.get_by_role("main").get_by_role("link", name="Audit queue").click()
+    page.get_by_role("main").get_by_role("link", name="Audit queue").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Audit queue")
     tab = page.get_by_role("navigation", name="Audit states").get_by_role(
         "link", name=re.compile("Waiting on review")

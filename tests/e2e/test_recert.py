@@ -100,7 +100,7 @@ def processor_page(request, browser, site):
 def _open_and_claim(page, member, heading: str) -> None:
     """From the staff home: the queue (it opens on the submitted applications), the member's application,
     claimed."""
-    page.get_by_role("main").get_by_role("link", name="Recertification queue").click()
+    page.get_by_role("main").get_by_role("link", name="Recertification queue").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Recertification queue")
     tab = page.get_by_role("navigation", name="Application states").get_by_role(
         "link", name=re.compile("Submitted")

@@ -140,6 +140,11 @@ class Command(BaseCommand):
         for line in credentials_demo.summary():
             write(f"  {line}")
         write("")
+        check_list = absolute_url(reverse("members:verify_list"))
+        write(f"An employer checks a list: paste these lines at {check_list}")
+        for line in members_demo.employer_list_lines(plans):
+            write(f"  {line}")
+        write("")
         write(f"Learning-platform API: POST {absolute_url(reverse('ccp:api_completions'))}")
         write(f"  key id {ccp_demo.API_KEY_ID}   secret {ccp_demo.api_client_secret()}")
         write("=" * 100)
