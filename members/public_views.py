@@ -74,7 +74,9 @@ def verify_token(request, token):
 
 @require_http_methods(["GET"])
 def verify_qr(request, token):
-    """The verification link as an SVG QR code."""
+    """The verification link as an SVG QR code (counted as a link lookup: it says whether a token exists)."""
+    if not (decision := _link_hit(request)).allowed:
+        return _limited(request, decision)
     certification = selectors.certification_by_token(token)
     if certification is None:
         raise Http404("No certification has this verification link.")

@@ -162,7 +162,13 @@ def _claim_issue(badge_id: int, *, today, source: str) -> datetime.datetime | No
         badge = _locked(badge_id)
         if badge.state != Badge.State.TO_ISSUE or badge.ended_on:
             return None
-        request = _issue_request(badge)
+        try:
+            request = _issue_request(badge)
+        except ValidationError as error:  # no template: nothing Credly could take until staff add one
+            message = f"{error.messages[0]} Add it in the admin (Badge templates), then retry."
+            _move(badge, Badge.State.ERROR, message=message, today=today, actor=None, source=source,
+                  last_error=message)  # fmt: skip
+            return None
         if badge.requested_at and _adopt_lost(badge, request, today=today, source=source):
             return None
         badge.requested_at, badge.attempts = clock.now(), badge.attempts + 1

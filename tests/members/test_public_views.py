@@ -85,6 +85,18 @@ def test_verification_links_have_their_own_limit(client, zoe, settings):
     assert lookup(client, zoe.member_number, "O'Brien-Nunez").status_code == 200
 
 
+def test_the_qr_code_counts_as_a_link_lookup(client, zoe, settings):
+    """The QR image answers whether a token exists, so it shares the links' limit."""
+    settings.STATUS_LINK_RATE = "2/600"
+    certification = zoe.certifications.get(credential__code="RMA")
+    qr = reverse("members:verify_qr", args=[certification.verification_token])
+
+    statuses = [client.get(qr).status_code, client.get(certification.get_verification_url()).status_code]
+
+    assert statuses == [200, 200]
+    assert client.get(qr).status_code == 429
+
+
 # --- Check a list -------------------------------------------------------------------------------------
 
 

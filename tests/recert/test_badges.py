@@ -159,11 +159,26 @@ def test_a_refusal_is_kept_for_staff_without_a_retry(
     assert stand_in.calls("issue") == 1
 
 
-def test_a_missing_template_is_refused_in_words(certification, stand_in, django_capture_on_commit_callbacks):
-    BadgeTemplate.objects.filter(credential__code="RMA").delete()
-    badge = recorded(certification, django_capture_on_commit_callbacks, issue=False)
-    with pytest.raises(ValidationError, match="No Credly badge template is set for RMA."):
-        issue(badge)
+def test_a_missing_template_is_an_error_staff_see_and_retry_once_it_is_added(
+    certification, stand_in, django_capture_on_commit_callbacks
+):
+    """A credential without a Credly template (one added after the seeding): the badge waits in error with
+    what to do, nothing is sent to Credly; once an administrator adds the template, the retry issues it."""
+    template = BadgeTemplate.objects.get(credential__code="RMA")
+    template_id = template.template_id
+    template.delete()
+    badge = recorded(certification, django_capture_on_commit_callbacks)
+
+    badge.refresh_from_db()
+    assert badge.state == "error" and stand_in.badges() == []
+    assert badge.last_error == (
+        "No Credly badge template is set for RMA. Add it in the admin (Badge templates), then retry."
+    )
+    BadgeTemplate.objects.create(credential=certification.credential, template_id=template_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.badge_retry(badge=badge, actor=make_staff("Administrator"), today=TODAY, source="test")
+    badge.refresh_from_db()
+    assert (badge.state, badge.credly_id) == ("issued", stand_in.badges()[0]["id"])
 
 
 # --- Task retries -------------------------------------------------------------------------------------------
