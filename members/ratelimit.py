@@ -33,8 +33,3 @@ def hit(request, *, scope: str, rate: str) -> RateDecision:
         count = 1
     retry_at = datetime.datetime.fromtimestamp((window + 1) * seconds, tz=datetime.UTC)
     return RateDecision(allowed=count <= hits, retry_at=retry_at)
-
-
-def allow(request, *, scope: str, rate: str) -> bool:
-    """Count one hit; False once the client went over `rate` ("hits/seconds") in the current window."""
-    return hit(request, scope=scope, rate=rate).allowed
