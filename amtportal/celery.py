@@ -22,7 +22,14 @@ def _beat_schedule():
             "task": "amtportal.tasks.run_daily_jobs",
             "schedule": crontab(hour=2, minute=0),
             "options": {"expires": 20 * 60 * 60},
-        }
+        },
+        # A job that hangs, or whose worker is killed, never ends and so is never flagged by its end: this
+        # looks at the running ones every ten minutes and e-mails the administrators once about each.
+        "watch running nightly jobs": {
+            "task": "amtportal.tasks.watch_running_jobs",
+            "schedule": crontab(minute="*/10"),
+            "options": {"expires": 9 * 60},
+        },
     }
 
 

@@ -128,16 +128,50 @@ def _administrator_emails() -> list[str]:
     return sorted(administrators.values_list("email", flat=True))
 
 
+def _running_too_long(job_run: JobRun, now: datetime.datetime) -> bool:
+    seconds = (now - job_run.started_at).total_seconds()
+    if job_run.usual_seconds is None:
+        return seconds > settings.NIGHTLY_JOB_STALLED_SECONDS
+    return is_slow(seconds, job_run.usual_seconds)
+
+
+def running_jobs_watch() -> int:
+    """Flag and report the jobs still running far longer than usual: a job that hangs, or whose worker was
+    killed, never finishes, so it would never be flagged by its own end. Without a usual duration yet, a job
+    is flagged once it has run NIGHTLY_JOB_STALLED_SECONDS. Run every few minutes by beat; returns how many
+    it flagged now (each is e-mailed once; a job flagged already is left alone)."""
+    now = clock.now()
+    running = JobRun.objects.filter(state=JobRun.State.RUNNING, slow=False).select_related("run")
+    flagged = [job_run for job_run in running if _running_too_long(job_run, now)]
+    for job_run in flagged:
+        JobRun.objects.filter(pk=job_run.pk, state=JobRun.State.RUNNING).update(slow=True)
+        job_run_alert(job_run)
+    return len(flagged)
+
+
 def alert_text(job_run: JobRun) -> tuple[str, str]:
     run = job_run.run
-    what = "failed" if job_run.state == JobRun.State.FAILED else "ran far longer than usual"
+    if job_run.state == JobRun.State.FAILED:
+        what = "failed"
+    elif job_run.state == JobRun.State.RUNNING:
+        what = "is still running, far longer than usual"
+    else:
+        what = "ran far longer than usual"
     subject = f"Nightly run of {run.day:%B %-d, %Y}: {job_run.name} {what}"
-    lines = [
-        f"The job “{job_run.name}” of the nightly run for {run.day:%B %-d, %Y} {what}.",
-        f"Started {timezone.localtime(job_run.started_at):%Y-%m-%d %H:%M:%S %Z}, "
-        f"took {job_run.seconds:.1f} s"
-        + (f" (usually {job_run.usual_seconds:.1f} s)." if job_run.usual_seconds is not None else "."),
-    ]
+    usually = f" (usually {job_run.usual_seconds:.1f} s)." if job_run.usual_seconds is not None else "."
+    started = f"Started {timezone.localtime(job_run.started_at):%Y-%m-%d %H:%M:%S %Z}"
+    if job_run.state == JobRun.State.RUNNING:
+        running = (clock.now() - job_run.started_at).total_seconds()
+        timing = f"{started}, running for {running:.0f} s so far{usually}"
+        advice = (
+            "It may be stuck, or its worker may have been stopped or killed. Check the workers; if no worker "
+            "holds it, run the night again with run_daily_jobs --date (every job is safe to rerun)."
+        )
+    else:
+        timing, advice = f"{started}, took {job_run.seconds:.1f} s{usually}", ""
+    lines = [f"The job “{job_run.name}” of the nightly run for {run.day:%B %-d, %Y} {what}.", timing]
+    if advice:
+        lines.append(advice)
     if job_run.error:
         lines.append(f"Error: {job_run.error}")
     lines.append(f"Last nights' jobs: {settings.PORTAL_BASE_URL.rstrip('/')}/staff/nightly-runs/")

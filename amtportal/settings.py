@@ -198,6 +198,8 @@ MAIL_SENDER = env(
     "MAIL_SENDER", default="|".join([ORGANIZATION_NAME, "Member Services", *ORGANIZATION_ADDRESS])
 ).split("|")
 MAIL_BATCH_PART_SIZE = env.int("MAIL_BATCH_PART_SIZE", default=500)
+# A nightly job with no usual duration yet is flagged as stalled once it has been running this long.
+NIGHTLY_JOB_STALLED_SECONDS = env.int("NIGHTLY_JOB_STALLED_SECONDS", default=2 * 60 * 60)
 
 # Stripe. The embedded default is a localstripe on this machine (`make run` starts it): test mode, where the
 # pay page offers test cards. With real keys the page uses Stripe.js and the webhook secret Stripe gives.

@@ -34,3 +34,10 @@ def run_daily_jobs(day: str | None = None) -> str:
     run = nightly.nightly_run_start(day=clock.business_date(day), trigger=NightlyRun.Trigger.SCHEDULE)
     daily_jobs_chain(day, run.pk).apply_async()
     return day
+
+
+@shared_task(name="amtportal.tasks.watch_running_jobs")
+def watch_running_jobs() -> int:
+    """Beat, every few minutes: flag and report a nightly job running far longer than usual (hung, or its
+    worker killed)."""
+    return nightly.running_jobs_watch()

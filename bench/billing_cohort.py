@@ -142,12 +142,12 @@ def generate(size: int, day: datetime.date) -> None:
             "paid invoices (history)",
             """INSERT INTO billing_invoice (number, kind, fee_year_start, fee_year_end, description,
                    amount_cents, currency, issued_on, due_on, state, state_reason, settled_on,
-                   notice_position, created_at, certification_id)
+                   notice_position, created_at, certification_id, credential_id, continue_path)
                SELECT cr.code || '-' || m.member_number || '-' || to_char(fy.start, 'YYYYMM'), 'annual',
                       fy.start, c.paid_through, cr.code || ' annual fee (bench history)', cr.annual_fee_cents,
                       cr.currency, fy.due - 60, fy.due, 'paid', 'Card payment (bench history)',
                       fy.due - 20, 1,
-                      now(), c.id
+                      now(), c.id, c.credential_id, ''
                FROM members_certification c
                JOIN members_member m ON m.id = c.member_id
                JOIN members_credential cr ON cr.id = c.credential_id
@@ -163,11 +163,12 @@ def generate(size: int, day: datetime.date) -> None:
             "open invoices of the lapsed",
             """INSERT INTO billing_invoice (number, kind, fee_year_start, fee_year_end, description,
                    amount_cents, currency, issued_on, due_on, state, state_reason, settled_on,
-                   notice_position, created_at, certification_id)
+                   notice_position, created_at, certification_id, credential_id, continue_path)
                SELECT cr.code || '-' || m.member_number || '-' || to_char(c.paid_through + 1, 'YYYYMM'),
                       'annual', c.paid_through + 1, (c.paid_through + 1 + interval '1 year')::date - 1,
                       cr.code || ' annual fee (bench history)', cr.annual_fee_cents, cr.currency,
-                      c.lapse_date - 61, c.lapse_date - 1, 'open', '', NULL, 4, now(), c.id
+                      c.lapse_date - 61, c.lapse_date - 1, 'open', '', NULL, 4, now(), c.id,
+                      c.credential_id, ''
                FROM members_certification c
                JOIN members_member m ON m.id = c.member_id
                JOIN members_credential cr ON cr.id = c.credential_id
@@ -227,7 +228,7 @@ def measure_the_parts() -> None:
 
 INVOICE_COLUMNS = (
     "kind, fee_year_start, fee_year_end, description, amount_cents, currency, issued_on, due_on, "
-    "state_reason, settled_on, notice_position, created_at, certification_id"
+    "state_reason, settled_on, notice_position, created_at, certification_id, credential_id, continue_path"
 )
 
 
@@ -256,6 +257,7 @@ def baseline_invoices_bulk_create(day: datetime.date, originals: list[Invoice]) 
         Invoice(
             number=f"{invoice.number}-C",
             certification_id=invoice.certification_id,
+            credential_id=invoice.credential_id,
             kind=invoice.kind,
             fee_year_start=invoice.fee_year_start,
             fee_year_end=invoice.fee_year_end,

@@ -34,10 +34,10 @@ FILL_SQL = [
               'bench-fill', now()
        FROM members_certification WHERE status <> 'active' AND lapse_date IS NOT NULL""",
     # The two fee years up to paid-through + 1 year (its next fee's, and the one before), settled by id.
-    """INSERT INTO billing_invoice (number, certification_id, kind, fee_year_start, fee_year_end, description,
-           continue_path, amount_cents, currency, issued_on, due_on, state, state_reason, settled_on,
-           notice_position, created_at)
-       SELECT 'BF-' || c.id || '-' || k, c.id, 'annual', fy.start,
+    """INSERT INTO billing_invoice (number, certification_id, credential_id, kind, fee_year_start,
+           fee_year_end, description, continue_path, amount_cents, currency, issued_on, due_on, state,
+           state_reason, settled_on, notice_position, created_at)
+       SELECT 'BF-' || c.id || '-' || k, c.id, c.credential_id, 'annual', fy.start,
               (fy.start + interval '1 year' - interval '1 day')::date,
               'Annual fee', '', 5000, 'USD', (fy.due - 60), fy.due,
               CASE WHEN c.id % 10 < 6 THEN 'paid' WHEN c.id % 10 = 6 THEN 'waived'

@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 
 from billing.models import CardPaymentIntent, Invoice, Payment
 from core.exports import Money
-from members.models import Notice
+from members.models import Credential, Notice
 
 EXPORT_CHUNK = 2000
 
@@ -44,7 +44,10 @@ def open_invoices(filters: InvoiceFilters, *, today: datetime.date) -> QuerySet[
     if filters.overdue_days is not None:
         invoices = invoices.filter(due_on__lte=today - datetime.timedelta(days=filters.overdue_days))
     if filters.credential:
-        invoices = invoices.filter(certification__credential__code=filters.credential)
+        # by id, so the planner walks open_invoice_credential_due in the page's order and stops at the page
+        credentials = Credential.objects.filter(code=filters.credential)
+        credential_id = credentials.values_list("pk", flat=True).first()
+        invoices = invoices.filter(credential_id=credential_id) if credential_id else invoices.none()
     if filters.amount_min is not None:
         invoices = invoices.filter(amount_cents__gte=_cents(filters.amount_min))
     if filters.amount_max is not None:

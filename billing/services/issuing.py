@@ -28,6 +28,7 @@ def _annual_invoice(certification: Certification, fee_year, *, issue: int, today
             issue=issue,
         ),
         certification=certification,
+        credential=credential,
         kind=Invoice.Kind.ANNUAL,
         fee_year_start=fee_year.start,
         fee_year_end=fee_year.end,
@@ -199,6 +200,7 @@ def invoice_issue_recertification_fee(
         invoice = Invoice.objects.create(
             number=f"RC-{certification.credential.code}-{certification.member.member_number}-{reference}",
             certification=certification,
+            credential_id=certification.credential_id,
             kind=kind,
             description=description,
             amount_cents=amount_cents,

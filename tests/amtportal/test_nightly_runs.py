@@ -250,3 +250,57 @@ def test_a_mail_server_down_does_not_stop_the_night(db, seeded, time_machine, se
     assert nightly.job_run_record(run_id=run.pk, position=0, work=slow_job) == 3
     job = JobRun.objects.get(run=run)
     assert (job.state, job.slow, job.alerted_at) == ("succeeded", True, None)
+
+
+def test_a_job_still_running_far_longer_than_usual_is_flagged_and_mailed_once(
+    client, db, seeded, time_machine, mailoutbox
+):
+    """Given a job that usually takes about 10 s, when its worker was killed 5 minutes into tonight's run
+    (the row stays Running and nothing will ever finish it), then the watch flags it and e-mails the
+    administrators once what to do; a second look flags nothing more, and the page shows the flag."""
+    make_staff("Administrator", email="ada@staff.example.org")
+    name = DAILY_JOBS[0].name
+    past_runs(name, [9, 10, 10, 11, 10])
+    time_machine.move_to(NIGHT, tick=False)
+    run = started_run()
+    nightly._job_started(run, 0, DAILY_JOBS[0])
+
+    time_machine.shift(datetime.timedelta(seconds=60))
+    assert nightly.running_jobs_watch() == 0  # 60 s against a usual 10 s: not a minute more than 3x yet
+
+    time_machine.shift(datetime.timedelta(minutes=4))
+    assert nightly.running_jobs_watch() == 1
+    assert nightly.running_jobs_watch() == 0
+
+    job = JobRun.objects.get(run=run)
+    assert (job.state, job.slow, job.flagged, job.alerted_at is not None) == ("running", True, True, True)
+    [mail] = mailoutbox
+    assert mail.subject == f"Nightly run of November 28, 2026: {name} is still running, far longer than usual"
+    assert "running for 300 s so far (usually 10.0 s)" in mail.body
+    assert "its worker may have been stopped or killed" in mail.body
+    client.force_login(make_staff("Billing staff"))
+    text = page_text(client.get(reverse("nightly_runs")))
+    assert "Running Far longer than usual administrators e-mailed" in text
+
+
+def test_a_job_without_history_is_flagged_once_it_runs_past_the_stalled_limit(
+    db, seeded, time_machine, mailoutbox, settings
+):
+    settings.NIGHTLY_JOB_STALLED_SECONDS = 3600
+    make_staff("Administrator", email="ada@staff.example.org")
+    time_machine.move_to(NIGHT, tick=False)
+    run = started_run()
+    nightly._job_started(run, 2, DAILY_JOBS[2])
+    time_machine.shift(datetime.timedelta(minutes=59))
+    assert nightly.running_jobs_watch() == 0
+    time_machine.shift(datetime.timedelta(minutes=2))
+    assert nightly.running_jobs_watch() == 1
+    assert "running for 3660 s so far." in mailoutbox[0].body
+
+
+def test_the_watch_is_scheduled_every_ten_minutes():
+    from amtportal.celery import app
+
+    entry = app.conf.beat_schedule["watch running nightly jobs"]
+    assert entry["task"] == "amtportal.tasks.watch_running_jobs"
+    assert entry["schedule"].minute == set(range(0, 60, 10))

@@ -105,6 +105,8 @@ def test_the_issue_job_invoices_active_and_lapsed_certifications_only():
     arrears = Invoice.objects.get(certification=lapsed, fee_year_start=D(2024, 5, 1))
     assert (arrears.due_on, arrears.fee_year_end, arrears.state) == (D(2024, 5, 31), D(2025, 4, 30), "open")
     assert InvoiceEvent.objects.filter(to_state="open", reason="issued").count() == 4
+    # the credential is copied onto each invoice (the work lists filter by it inside one index)
+    assert set(Invoice.objects.values_list("credential_id", flat=True)) == {active.credential_id}
 
 
 def test_nothing_is_issued_before_the_issue_day_and_a_rerun_issues_nothing():
@@ -371,6 +373,7 @@ def test_a_recertification_fee_is_due_on_issue_and_does_not_move_paid_through(st
         "open",
     )
     assert invoice.fee_year is None
+    assert Invoice.objects.get(pk=invoice.pk).credential_id == cert.credential_id
     assert [(e.to_state, e.reason) for e in invoice.events.all()] == [("open", "issued")]
 
     pay(invoice, staff, ISSUE_DAY)
