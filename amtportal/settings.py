@@ -161,8 +161,36 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "private")
+# Every stored file (members' documents, mail-batch print files and manifests) goes through the "default"
+# storage: the local folder MEDIA_ROOT, or, when AWS_STORAGE_BUCKET_NAME is set, one S3-compatible bucket
+# that every web and worker machine shares (django-storages). The objects are private: no ACL is sent (the
+# bucket's own, private, applies) and nothing links to the bucket; files reach people only through the
+# portal's permission-checked views. Credentials are django-storages' and boto3's own variables
+# (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, or the machine's role), read by them from the environment.
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+S3_STORAGE = {
+    "BACKEND": "storages.backends.s3.S3Storage",
+    "OPTIONS": {
+        "bucket_name": AWS_STORAGE_BUCKET_NAME,
+        # Unset: Amazon S3 itself; most self-hosted servers need the "path" addressing style.
+        "endpoint_url": env("AWS_S3_ENDPOINT_URL", default="") or None,
+        "region_name": env("AWS_S3_REGION_NAME", default="") or None,
+        "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default="") or None,
+        "location": env("AWS_LOCATION", default=""),  # a key prefix when the bucket is shared
+        "default_acl": None,
+        # Stored names are generated (documents) or one per file (a redone mail-batch part replaces its
+        # own object): overwriting never loses another file, and saves no existence check per write.
+        "file_overwrite": True,
+        # url() is never used; were it ever, it would be a signed link valid for a minute, not a public one.
+        "querystring_auth": True,
+        "querystring_expire": 60,
+        "max_memory_size": 16 * 1024 * 1024,  # a file read for a response spills to disk above this
+    },
+}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        S3_STORAGE if AWS_STORAGE_BUCKET_NAME else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -68,3 +68,33 @@ def _clear_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """One local S3-compatible server (moto's server mode on 127.0.0.1) per test session."""
+    from tests.s3 import S3Server
+
+    server = S3Server().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_storage(s3_server, settings):
+    """Files of this test go to a fresh private bucket on the local S3 server: the settings' own S3 storage
+    (amtportal.settings.S3_STORAGE) pointed at it. A worker process gets `bucket.environment`."""
+    from tests.s3 import S3Bucket
+
+    bucket = S3Bucket.create(s3_server)
+    environment = bucket.environment
+    options = {
+        **settings.S3_STORAGE["OPTIONS"],
+        "bucket_name": bucket.name,
+        "endpoint_url": environment["AWS_S3_ENDPOINT_URL"],
+        "region_name": environment["AWS_S3_REGION_NAME"],
+        "access_key": environment["AWS_ACCESS_KEY_ID"],
+        "secret_key": environment["AWS_SECRET_ACCESS_KEY"],
+    }
+    settings.STORAGES = {**settings.STORAGES, "default": {**settings.S3_STORAGE, "OPTIONS": options}}
+    return bucket

@@ -213,7 +213,14 @@ def _forget_queue(redis_url: str, worker: WorkerProcess) -> None:
 
 
 @pytest.fixture
-def celery_worker_process(require_postgres, require_redis, transactional_db, tmp_path):
+def worker_environment() -> dict[str, str]:
+    """Extra environment variables of the worker process (a test module overrides this fixture, e.g. to
+    point the worker at a bucket); none by default."""
+    return {}
+
+
+@pytest.fixture
+def celery_worker_process(require_postgres, require_redis, transactional_db, tmp_path, worker_environment):
     """A real `celery worker` subprocess on a queue of its own, using the test database and Redis.
 
     Data the worker must see has to be committed: use it in a pytest.mark.django_db(transaction=True) test.
@@ -230,6 +237,7 @@ def celery_worker_process(require_postgres, require_redis, transactional_db, tmp
         "REDIS_URL": require_redis,
         "DJANGO_SETTINGS_MODULE": "amtportal.settings",
         "PYTHONUNBUFFERED": "1",
+        **worker_environment,
     }
     celery = Path(sys.executable).with_name("celery")
     command = [
