@@ -118,6 +118,36 @@ def job_run_record(*, run_id: int, position: int, work: Callable[[], object]):
     return result
 
 
+def job_run_begin(*, run_id: int, position: int) -> None:
+    """A chunked job's start, recorded when it is planned (its chunks then run on any worker)."""
+    run = NightlyRun.objects.get(pk=run_id)
+    _job_started(run, position, run_jobs(run)[position])
+
+
+def job_run_end(
+    *, run_id: int, position: int, result=None, rows: int | None = None, error: BaseException | None = None
+) -> None:
+    """A chunked job's end, recorded by whichever worker ran its finish, or by a chunk that failed: as
+    `job_run_record` records a job (flagged and alerted once, the run failed or finished); `rows`: the
+    chunks' total when the result itself is not a count."""
+    run = NightlyRun.objects.get(pk=run_id)
+    job_run = JobRun.objects.get(run=run, position=position)
+    if error is not None:
+        detail = "".join(traceback.format_exception_only(error)).strip()
+        job_run = _job_finished(job_run, state=JobRun.State.FAILED, error=detail)
+        _run_finished(run, NightlyRun.State.FAILED)
+        job_run_alert(job_run)
+        return
+    job_run = _job_finished(job_run, state=JobRun.State.SUCCEEDED, result=result)
+    if job_run.rows is None and rows is not None:
+        job_run.rows = rows
+        job_run.save(update_fields=["rows"])
+    if job_run.slow:
+        job_run_alert(job_run)
+    if position == len(run_jobs(run)) - 1:
+        _run_finished(run, NightlyRun.State.SUCCEEDED)
+
+
 def run_jobs(run: NightlyRun) -> list[DailyJob]:
     return [job for job in DAILY_JOBS if run.only in ("", job.name)]
 

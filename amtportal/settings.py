@@ -201,6 +201,7 @@ STORAGES = {
 }
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "sent-mail"))  # the file backend's
 if env("EMAIL_URL", default="") or not DEBUG:
     # In production e-mail must really leave: EMAIL_URL (e.g. smtp+tls://user:pass@host:587) is required.
     vars().update(env.email_url("EMAIL_URL"))
@@ -228,6 +229,10 @@ MAIL_SENDER = env(
 MAIL_BATCH_PART_SIZE = env.int("MAIL_BATCH_PART_SIZE", default=500)
 # A nightly job with no usual duration yet is flagged as stalled once it has been running this long.
 NIGHTLY_JOB_STALLED_SECONDS = env.int("NIGHTLY_JOB_STALLED_SECONDS", default=2 * 60 * 60)
+# The nightly run fans its heavy jobs out over Celery workers in chunks (amtportal/jobs.py): ids per chunk of
+# the status refresh, the invoice issue and the renewal notices, and e-mails per delivery chunk.
+NIGHTLY_CHUNK_SIZE = env.int("NIGHTLY_CHUNK_SIZE", default=5000)
+EMAIL_DELIVERY_CHUNK_SIZE = env.int("EMAIL_DELIVERY_CHUNK_SIZE", default=500)
 
 # Stripe. The embedded default is a localstripe on this machine (`make run` starts it): test mode, where the
 # pay page offers test cards. With real keys the page uses Stripe.js and the webhook secret Stripe gives.
@@ -283,6 +288,18 @@ BILLING_PAID_TASKS = {
 MEMBERS_STATUS_CHANGED_TASKS = ["recert.tasks.certification_status_changed"]
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker dies (killed, out of memory) is given back to the queue, not failed; with Redis a
+# message taken but never acknowledged goes back after the visibility timeout, which must be longer than
+# any task (a chunk of the nightly run takes seconds to a few minutes).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+if env("CELERY_RESTORE_SWEEP_SECONDS", default=""):  # how often a worker looks for such messages (tests)
+    CELERY_BROKER_TRANSPORT_OPTIONS |= {
+        "unacked_restore_interval": env.int("CELERY_RESTORE_SWEEP_SECONDS"),
+        "unacked_restore_throttle": 1,
+    }
+# The queue tasks go to when nothing routes them (one queue per deployment or test run sharing a Redis).
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SERIALIZER = "json"

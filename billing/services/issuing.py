@@ -96,13 +96,22 @@ def _issue_candidates(today: datetime.date, issue_days: int):
 
 
 def invoices_issue_due(
-    *, today: datetime.date, chunk_size: int = 1000, source: str = "daily invoice job"
+    *,
+    today: datetime.date,
+    chunk_size: int = 1000,
+    source: str = "daily invoice job",
+    id_range: list[int] | None = None,
 ) -> int:
     """Daily: every annual invoice due to be issued by today (catching up after missed days); returns how
     many were issued. Chunks are separate transactions over locked certifications, so a run killed
-    half-way keeps what it issued and a rerun, or a second run at once, issues nothing twice."""
+    half-way keeps what it issued and a rerun, or a second run at once, issues nothing twice.
+    `id_range` [first, last]: only those certifications (a chunk of the night fanned out over workers; a
+    certification's invoices depend on it alone and its partial unique constraint holds across chunks)."""
     issue_days = BillingPolicy.current().issue_days_before_due
-    ids = list(_issue_candidates(today, issue_days).order_by("pk").values_list("pk", flat=True))
+    candidates = _issue_candidates(today, issue_days)
+    if id_range is not None:
+        candidates = candidates.filter(pk__range=id_range)
+    ids = list(candidates.order_by("pk").values_list("pk", flat=True))
     return run_in_chunks(
         ids, chunk_size, lambda chunk: _issue_chunk(chunk, today=today, issue_days=issue_days, source=source)
     )
@@ -142,10 +151,12 @@ def invoices_void_not_active(
     source: str = "daily invoice job",
     certification_id: int | None = None,
     actor: User | None = None,
+    certification_id_range: list[int] | None = None,
 ) -> int:
     """Open annual invoices of certifications that left Active and Lapsed are voided (DOMAIN.md "Leaving
     Active"): the way back is recertification, not these fees. `certification_id`: only that one's (a
-    failed audit voids them at once rather than tonight)."""
+    failed audit voids them at once rather than tonight); `certification_id_range` [first, last]: only
+    those certifications' (a chunk of the nightly run)."""
     invoices = Invoice.objects.filter(
         kind=Invoice.Kind.ANNUAL,
         state=Invoice.State.OPEN,
@@ -153,6 +164,8 @@ def invoices_void_not_active(
     ).select_related("certification")
     if certification_id is not None:
         invoices = invoices.filter(certification_id=certification_id)
+    if certification_id_range is not None:
+        invoices = invoices.filter(certification__id__range=certification_id_range)
     voided = 0
     for invoice in invoices.order_by("pk").iterator(chunk_size=500):
         label = Status(invoice.certification.status).label

@@ -111,15 +111,21 @@ def _send_chunk(ids: list[int], *, steps, grace_days: int, today: datetime.date)
     return len(written)
 
 
-def renewal_notices_send(*, today: datetime.date, chunk_size: int = 1000) -> int:
+def renewal_notices_send(
+    *, today: datetime.date, chunk_size: int = 1000, id_range: list[int] | None = None
+) -> int:
     """Daily: the latest due step of every open annual invoice not sent yet; returns how many messages were
     written. A chunk is one transaction, and the outbox's unique key keeps each step and channel to one
-    message whatever reruns; e-mails leave after the chunk commits, letters wait for the mail batch."""
+    message whatever reruns; e-mails leave after the chunk commits, letters wait for the mail batch.
+    `id_range` [first, last]: only those invoices (a chunk of the nightly run fanned out over workers)."""
     steps = _steps()
     if not steps:
         return 0
     grace_days = CertificationPolicy.current().grace_days
-    ids = list(_candidates(steps, today, grace_days).order_by("pk").values_list("pk", flat=True))
+    candidates = _candidates(steps, today, grace_days)
+    if id_range is not None:
+        candidates = candidates.filter(pk__range=id_range)
+    ids = list(candidates.order_by("pk").values_list("pk", flat=True))
     return run_in_chunks(
         ids, chunk_size, lambda chunk: _send_chunk(chunk, steps=steps, grace_days=grace_days, today=today)
     )

@@ -18,6 +18,7 @@ from members.services.notices import (
     notice_letter_enqueue,
     notices_deliver_many,
     notices_deliver_pending,
+    notices_pending_emails,
 )
 from members.services.profiles import (
     member_accept_invitation,
@@ -50,4 +51,5 @@ __all__ = [
     "notice_letter_enqueue",
     "notices_deliver_many",
     "notices_deliver_pending",
+    "notices_pending_emails",
 ]

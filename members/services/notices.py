@@ -15,7 +15,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 
 from core import clock
-from core.bulk import run_in_chunks
+from core.bulk import chunked
 from members.models import Member, Notice
 
 logger = logging.getLogger(__name__)
@@ -148,62 +148,78 @@ def _message(notice: Notice) -> EmailMultiAlternatives:
     return message
 
 
-def _send(notices: list[Notice]) -> tuple[list[int], list[tuple[int, str]]]:
-    """Send over one mail-server connection: (ids sent, (id, error) of those that failed)."""
-    if not notices:
-        return [], []
-    backend = get_connection()
-    try:
-        backend.open()
-    except Exception as error:  # noqa: BLE001 - the server is down: every one stays to retry
-        logger.warning("Mail server unavailable: %s", error)
-        return [], [(notice.pk, str(error)[:2000]) for notice in notices]
-    sent, failed = [], []
-    try:
-        for notice in notices:
-            try:
-                backend.send_messages([_message(notice)])
-            except Exception as error:  # noqa: BLE001 - left failed for the retry and the catch-up job
-                logger.warning("Notice %s not sent: %s", notice.pk, error)
-                failed.append((notice.pk, str(error)[:2000]))
-            else:
-                sent.append(notice.pk)
-    finally:
-        backend.close()
-    return sent, failed
+def _deliver_one(backend, notice_id: int) -> bool:
+    """Claim one e-mail (its row locked; skip_locked: another worker has it), send it and mark it sent, in
+    a transaction of its own: a kill repeats only this e-mail, with the same Message-ID."""
+    with transaction.atomic():
+        notice = (
+            Notice.objects.select_for_update(skip_locked=True)
+            .filter(pk=notice_id, state__in=[Notice.State.PENDING, Notice.State.FAILED])
+            .first()
+        )
+        if notice is None:  # sent meanwhile, withdrawn, or in another worker's hands
+            return False
+        try:
+            backend.send_messages([_message(notice)])
+        except Exception as error:  # noqa: BLE001 - left failed for the retry and the catch-up job
+            logger.warning("Notice %s not sent: %s", notice.pk, error)
+            _mark_failed([notice.pk], str(error))
+            return False
+        Notice.objects.filter(pk=notice.pk).update(
+            state=Notice.State.SENT, sent_at=clock.now(), last_error="", attempts=F("attempts") + 1
+        )
+    return True
+
+
+def _mark_failed(notice_ids: list[int], reason: str) -> None:
+    Notice.objects.filter(pk__in=notice_ids, state__in=[Notice.State.PENDING, Notice.State.FAILED]).update(
+        state=Notice.State.FAILED, last_error=reason[:2000], attempts=F("attempts") + 1
+    )
 
 
 def notices_deliver_many(*, notice_ids: list[int], batch_size: int = 100) -> int:
-    """A job's e-mails in batches: one transaction and one mail-server connection per batch, the rows locked
-    (skip_locked: another worker has them) and marked sent by one UPDATE after sending. At least once: a
-    crash before the UPDATE resends with the same Message-ID. Returns how many were sent."""
-    return run_in_chunks(notice_ids, batch_size, _deliver_batch)
+    """A job's e-mails in batches of one mail-server connection each; every e-mail is claimed and marked
+    sent on its own (`_deliver_one`), so any number of workers can share the outbox and a worker killed
+    mid-batch repeats at most the e-mail in flight (same Message-ID), never one it recorded. At least once,
+    never lost. Returns how many this call sent."""
+    return sum(_deliver_batch(list(chunk)) for chunk in chunked(notice_ids, batch_size))
 
 
 def _deliver_batch(notice_ids: list[int]) -> int:
-    notices = list(
-        Notice.objects.select_for_update(skip_locked=True)
-        .filter(
+    waiting = list(
+        Notice.objects.filter(
             pk__in=notice_ids,
             channel=Notice.Channel.EMAIL,
             state__in=[Notice.State.PENDING, Notice.State.FAILED],
         )
         .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    sent, failed = _send(notices)
-    Notice.objects.filter(pk__in=sent).update(
-        state=Notice.State.SENT, sent_at=clock.now(), last_error="", attempts=F("attempts") + 1
-    )
-    for pk, reason in failed:
-        Notice.objects.filter(pk=pk).update(
-            state=Notice.State.FAILED, last_error=reason, attempts=F("attempts") + 1
-        )
-    return len(sent)
+    if not waiting:
+        return 0
+    backend = get_connection()
+    try:
+        backend.open()
+    except Exception as error:  # noqa: BLE001 - the server is down: every one stays to retry
+        logger.warning("Mail server unavailable: %s", error)
+        _mark_failed(waiting, str(error))
+        return 0
+    try:
+        return sum(_deliver_one(backend, notice_id) for notice_id in waiting)
+    finally:
+        backend.close()
 
 
-def notices_deliver_pending() -> int:
-    """Catch-up: send every e-mail still pending or failed (after a crash or a broker outage)."""
-    pending = Notice.objects.filter(
+def notices_pending_emails():
+    return Notice.objects.filter(
         channel=Notice.Channel.EMAIL, state__in=[Notice.State.PENDING, Notice.State.FAILED]
     )
+
+
+def notices_deliver_pending(*, id_range: list[int] | None = None) -> int:
+    """Catch-up: send every e-mail still pending or failed (after a crash or a broker outage); `id_range`
+    [first, last]: only those notices (a chunk of the nightly run fanned out over workers)."""
+    pending = notices_pending_emails()
+    if id_range is not None:
+        pending = pending.filter(pk__range=id_range)
     return notices_deliver_many(notice_ids=list(pending.order_by("pk").values_list("pk", flat=True)))

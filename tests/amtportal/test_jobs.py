@@ -1,6 +1,8 @@
 import datetime
 from decimal import Decimal
 
+from django.utils.module_loading import import_string
+
 from amtportal.celery import app
 from amtportal.jobs import DAILY_JOBS, DailyJob
 from amtportal.tasks import daily_jobs_chain
@@ -22,6 +24,18 @@ def test_every_daily_job_is_scheduled_once_in_order_and_is_a_registered_task():
         DailyJob("job", "amtportal.tasks.run_job"),
     ]
     assert all(job.task in app.tasks for job in DAILY_JOBS + nightly)
+    # A chunked job's plan, chunk and finish are functions the worker can import (amtportal.jobs)
+    chunked = [job for job in DAILY_JOBS if job.chunked]
+    assert [job.name for job in chunked] == [
+        "update statuses",
+        "issue renewal invoices",
+        "send renewal notices",
+        "mail batch",
+        "deliver pending notices",
+    ]
+    for job in chunked:
+        for path in filter(None, (job.plan, job.chunk, job.finish)):
+            assert callable(import_string(path)), path
 
 
 def test_the_nightly_run_runs_every_job_for_its_date(

@@ -219,26 +219,11 @@ def worker_environment() -> dict[str, str]:
     return {}
 
 
-@pytest.fixture
-def celery_worker_process(require_postgres, require_redis, transactional_db, tmp_path, worker_environment):
-    """A real `celery worker` subprocess on a queue of its own, using the test database and Redis.
-
-    Data the worker must see has to be committed: use it in a pytest.mark.django_db(transaction=True) test.
-    Depends on `transactional_db` so the worker stops before the database is flushed.
-    """
+def start_worker(*, queue: str, node: str, log_path: Path, env: dict[str, str]) -> WorkerProcess:
+    """A `celery worker` subprocess (solo pool: one task at a time) consuming `queue`, with `env` added to
+    this process's environment; returned once it answers a ping."""
     from amtportal.celery import app
 
-    token = secrets.token_hex(6)
-    queue = f"integration-{token}"
-    node_name = f"integration-{token}@localhost"
-    env = {
-        **os.environ,
-        "DATABASE_URL": worker_database_url(),
-        "REDIS_URL": require_redis,
-        "DJANGO_SETTINGS_MODULE": "amtportal.settings",
-        "PYTHONUNBUFFERED": "1",
-        **worker_environment,
-    }
     celery = Path(sys.executable).with_name("celery")
     command = [
         str(celery) if celery.exists() else sys.executable,
@@ -251,27 +236,120 @@ def celery_worker_process(require_postgres, require_redis, transactional_db, tmp
         "-Q",
         queue,
         "-n",
-        node_name,
+        node,
         "--without-heartbeat",
         "--without-gossip",
         "--without-mingle",
         "-l",
         "info",
     ]
-    log_path = tmp_path / "celery-worker.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             command,
             cwd=settings.BASE_DIR,
-            env=env,
+            env={**os.environ, **env},
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
-    worker = WorkerProcess(process=process, queue=queue, node=node_name, log_path=log_path)
+    worker = WorkerProcess(process=process, queue=queue, node=node, log_path=log_path)
     try:
         _wait_until_ready(worker, app)
+    except BaseException:
+        _stop(worker)
+        raise
+    return worker
+
+
+def _worker_env(redis_url: str) -> dict[str, str]:
+    return {
+        "DATABASE_URL": worker_database_url(),
+        "REDIS_URL": redis_url,
+        "DJANGO_SETTINGS_MODULE": "amtportal.settings",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+@pytest.fixture
+def celery_worker_process(require_postgres, require_redis, transactional_db, tmp_path, worker_environment):
+    """A real `celery worker` subprocess on a queue of its own, using the test database and Redis.
+
+    Data the worker must see has to be committed: use it in a pytest.mark.django_db(transaction=True) test.
+    Depends on `transactional_db` so the worker stops before the database is flushed.
+    """
+    token = secrets.token_hex(6)
+    worker = start_worker(
+        queue=f"integration-{token}",
+        node=f"integration-{token}@localhost",
+        log_path=tmp_path / "celery-worker.log",
+        env={**_worker_env(require_redis), **worker_environment},
+    )
+    try:
         yield worker
     finally:
         _stop(worker)
         _forget_queue(require_redis, worker)
+
+
+class WorkerPool:
+    """Worker processes sharing one queue of their own, which is also their default queue: every task
+    they queue (a chain's next job, a chord's chunks, e-mails to deliver) stays with them."""
+
+    def __init__(self, redis_url: str, log_dir: Path):
+        token = secrets.token_hex(6)
+        self.queue = f"integration-{token}"
+        self.redis_url = redis_url
+        self.log_dir = log_dir
+        self.workers: list[WorkerProcess] = []
+
+    def start(self, count: int = 1, **env: str) -> list[WorkerProcess]:
+        started = []
+        for _ in range(count):
+            number = len(self.workers) + 1
+            worker = start_worker(
+                queue=self.queue,
+                node=f"{self.queue}-{number}@localhost",
+                log_path=self.log_dir / f"celery-worker-{number}.log",
+                env={**_worker_env(self.redis_url), "CELERY_TASK_DEFAULT_QUEUE": self.queue, **env},
+            )
+            self.workers.append(worker)
+            started.append(worker)
+        return started
+
+    def send(self, task_name: str, *args) -> None:
+        """Queue a task for these workers without waiting for it."""
+        from amtportal.celery import app
+
+        eager = app.conf.task_always_eager
+        app.conf.task_always_eager = False
+        try:
+            app.send_task(task_name, args=list(args), queue=self.queue)
+        finally:
+            app.conf.task_always_eager = eager
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {worker.node}\n{worker.log()}" for worker in self.workers)
+
+    def stop(self) -> None:
+        for worker in self.workers:
+            _stop(worker)
+        import redis
+
+        client = redis.Redis.from_url(self.redis_url, socket_connect_timeout=2, socket_timeout=2)
+        try:
+            client.delete(self.queue, f"_kombu.binding.{self.queue}")
+        finally:
+            client.close()
+        for worker in self.workers:
+            _forget_queue(self.redis_url, worker)
+
+
+@pytest.fixture
+def celery_workers(require_postgres, require_redis, transactional_db, tmp_path):
+    """Start worker processes on a queue of their own (`pool.start(2, SETTING="value")`); all are stopped
+    before the test database is flushed."""
+    pool = WorkerPool(require_redis, tmp_path)
+    try:
+        yield pool
+    finally:
+        pool.stop()

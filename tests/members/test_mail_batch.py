@@ -213,22 +213,23 @@ def test_a_deleted_print_file_is_rebuilt_by_a_rerun(clock):
 
 
 def test_a_build_killed_half_way_is_finished_by_the_next_one(clock, monkeypatch):
-    # Given a build that dies after its first print file (three letters of five)
+    # Given a build that dies while rendering its second print file (the first holds three letters of five)
     clock(DAY, 14)
     members_with_letters(5)
     clock(DAY, 15)
-    real_build_next_part, calls = mail_batch._build_next_part, []
+    real_render_part, calls = mail_batch._render_part, []
 
-    def dies_after_one_part(batch, part_size):
-        calls.append(part_size)
+    def dies_in_the_second_part(batch, letters):
+        calls.append(len(letters))
         if len(calls) > 1:
             raise KeyboardInterrupt("killed")
-        return real_build_next_part(batch, part_size)
+        return real_render_part(batch, letters)
 
-    monkeypatch.setattr(mail_batch, "_build_next_part", dies_after_one_part)
+    monkeypatch.setattr(mail_batch, "_render_part", dies_in_the_second_part)
     with pytest.raises(KeyboardInterrupt):
         mail_batch_build(day=DAY, part_size=3)
-    monkeypatch.setattr(mail_batch, "_build_next_part", real_build_next_part)
+    monkeypatch.setattr(mail_batch, "_render_part", real_render_part)
+    assert calls == [3, 2]
 
     # When a clerk builds it again
     clerk = make_staff("Billing staff")
