@@ -14,7 +14,10 @@ def test_every_daily_job_is_scheduled_once_in_order_and_is_a_registered_task():
     app.loader.import_default_modules()
     entries = list(app.conf.beat_schedule.values())
 
-    assert [entry["task"] for entry in entries] == ["amtportal.tasks.run_daily_jobs"]
+    assert [entry["task"] for entry in entries] == [
+        "amtportal.tasks.run_daily_jobs",
+        "amtportal.tasks.watch_running_jobs",  # not a daily job: the watch over the running ones
+    ]
     run = daily_jobs_chain("2026-01-15", 7)
     assert {task.task for task in run.tasks} == {"amtportal.tasks.run_job"}
     assert [task.args for task in run.tasks] == [("2026-01-15", 7, n) for n in range(len(DAILY_JOBS))]
@@ -24,6 +27,7 @@ def test_every_daily_job_is_scheduled_once_in_order_and_is_a_registered_task():
         DailyJob("job", "amtportal.tasks.run_job"),
     ]
     assert all(job.task in app.tasks for job in DAILY_JOBS + nightly)
+    assert "amtportal.tasks.watch_running_jobs" in app.tasks
     # A chunked job's plan, chunk and finish are functions the worker can import (amtportal.jobs)
     chunked = [job for job in DAILY_JOBS if job.chunked]
     assert [job.name for job in chunked] == [
