@@ -6,7 +6,7 @@ from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
-from amtportal import staff_member, staff_worklists, views
+from amtportal import health, staff_member, staff_worklists, views
 from core.permissions import is_administrator
 
 
@@ -28,6 +28,8 @@ admin.site.site_header = "AMT Member Portal administration"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Load balancers' readiness probe: one query, no login (amtportal.health).
+    path("health/", health.ready, name="health"),
     # Browsers ask for /favicon.ico before reading any page; the file is a static one (lazy: the hashed
     # name is known only once the manifest is read).
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.ico"), permanent=True)),

@@ -14,7 +14,7 @@ from ccp.selectors import open_cycle_summaries
 from core import clock
 from core.permissions import staff_required
 from members import selectors
-from recert.selectors import open_applications_by_certification
+from recert.selectors import recertifying_applications
 
 
 @require_http_methods(["GET"])
@@ -28,11 +28,11 @@ def home(request):
 
 
 def _dashboard(request):
-    member = selectors.member_for_user(request.user)
     today = clock.today()
-    certifications = list(selectors.member_certifications(member)) if member else []
+    certifications = selectors.user_certifications(request.user)
+    member = certifications[0].member if certifications else selectors.member_for_user(request.user)
     ccp = open_cycle_summaries(certifications, today=today)
-    fees = open_invoices_by_certification(member) if member else {}
+    fees = open_invoices_by_certification(certifications)
     grace_days = selectors.grace_days() if certifications else 0
     cards = []
     for certification in certifications:
@@ -45,8 +45,8 @@ def _dashboard(request):
         "member": member,
         "cards": cards,
         "today": today,
-        "audits": open_member_audits(member, today=today) if member else [],
-        "applications": open_applications_by_certification(member) if member else {},
+        "audits": open_member_audits(certifications, today=today),
+        "applications": recertifying_applications(certifications),
     }
     return render(request, "amtportal/dashboard.html", context)
 

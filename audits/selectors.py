@@ -42,10 +42,21 @@ def member_audit(*, member, pk: int) -> Audit | None:
     return member_audits(member).filter(pk=pk).first()
 
 
-def open_member_audits(member, *, today: datetime.date) -> list[Audit]:
-    """The dashboard's audit panel: open audits, and those decided in the last 90 days."""
+def open_member_audits(certifications: list, *, today: datetime.date) -> list[Audit]:
+    """The dashboard's audit panel for a member's certifications: open audits, and those decided in the
+    last 90 days. One query with the audited cycle; the certifications at hand are set on their audits."""
+    by_id = {certification.pk: certification for certification in certifications}
+    if not by_id:
+        return []
     recent = Q(decided_on__gte=today - datetime.timedelta(days=90))
-    return list(member_audits(member).filter(Q(state__in=Audit.OPEN_STATES) | recent)[:5])
+    audits = list(
+        Audit.objects.filter(Q(state__in=Audit.OPEN_STATES) | recent, certification_id__in=by_id)
+        .select_related("cycle")
+        .order_by("-selected_on", "-id")[:5]
+    )
+    for audit in audits:
+        audit.certification = by_id[audit.certification_id]
+    return audits
 
 
 def audit_items(audit: Audit) -> list[AuditItem]:

@@ -26,6 +26,16 @@ def member_or_404(request) -> Member:
     return member
 
 
+def user_certifications(user) -> list[Certification]:
+    """The signed-in user's certifications with their credential and their member, in one query (the
+    dashboard: the member comes with them)."""
+    return list(
+        Certification.objects.filter(member__user=user)
+        .select_related("credential", "member")
+        .order_by("credential__code")
+    )
+
+
 def member_certifications(member: Member) -> QuerySet[Certification]:
     return member.certifications.select_related("credential").order_by("credential__code")
 

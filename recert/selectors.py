@@ -14,6 +14,7 @@ from ccp import rules as ccp_rules
 from ccp import selectors as ccp_selectors
 from ccp.models import Activity, ActivityDocument
 from core.worklists import capped_count
+from members import rules as member_rules
 from members import selectors as member_selectors
 from recert import rules
 from recert.models import Application, ApplicationEvent, Badge, BadgeEvent, RecertRule, RmaRoutes
@@ -74,6 +75,27 @@ def open_applications_by_certification(member) -> dict[int, Application]:
         certification__member=member, state__in=Application.OPEN_STATES
     ).select_related("certification")
     return {application.certification_id: application for application in applications}
+
+
+def recertifying_applications(certifications: list) -> dict[int, Application]:
+    """The dashboard: the open application of each certification whose way back is recertification, keyed
+    by certification id. Only those certifications can have one open (an application is for a status that
+    is not renewing), so a member whose certifications are all renewing costs no query."""
+    recertifying = {
+        certification.pk: certification
+        for certification in certifications
+        if certification.status not in member_rules.RENEWING_STATUSES
+    }
+    if not recertifying:
+        return {}
+    applications = Application.objects.filter(
+        certification_id__in=recertifying, state__in=Application.OPEN_STATES
+    )
+    by_certification = {}
+    for application in applications:
+        application.certification = recertifying[application.certification_id]
+        by_certification[application.certification_id] = application
+    return by_certification
 
 
 def application_window(application: Application, today: datetime.date) -> ccp_rules.Window:

@@ -135,6 +135,27 @@ def lapsed_ten_years() -> Certification:
     )
 
 
+def test_the_dashboard_reads_applications_only_for_a_certification_that_must_recertify(
+    client, draft, django_assert_num_queries
+):
+    # Given a member whose RMA is Non-compliant with a draft application, and who holds an MT with an open
+    # cycle, Lapsed (fees): renewing, so no application can be open for it
+    member = draft.certification.member
+    make_certification(member, code="MT", certified_on=datetime.date(2025, 5, 14), today=TODAY)
+    client.force_login(member.user)
+
+    # When they read their dashboard: the 9 queries of any dashboard and the open applications
+    response = get_in_queries(client, reverse("home"), 10, django_assert_num_queries)
+
+    # Then the RMA card continues the application and the MT card asks for the unpaid fee
+    text = page_text(response)
+    assert "Continue your recertification application (by ccp points, draft)." in text
+    assert "What to do next: Pay every unpaid annual fee (the oldest was due May 31, 2026)" in text
+    # And once the RMA is reinstated there is nothing of recertification left to read: one query fewer
+    Certification.objects.filter(pk=draft.certification_id).update(status="active")
+    get_in_queries(client, reverse("home"), 9, django_assert_num_queries)
+
+
 def test_past_the_ten_year_gate_the_apply_page_offers_the_exam_only(client, seeded):
     certification = lapsed_ten_years()
     assert certification.status == "exam_required"
