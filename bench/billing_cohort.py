@@ -141,11 +141,12 @@ def generate(size: int, day: datetime.date) -> None:
             # The paid invoice of the latest paid fee year (the one ending on paid_through).
             "paid invoices (history)",
             """INSERT INTO billing_invoice (number, kind, fee_year_start, fee_year_end, description,
-                   amount_cents, currency, issued_on, due_on, state, state_reason, settled_on,
-                   notice_position, created_at, certification_id)
+                   continue_path, amount_cents, currency, issued_on, due_on, state, state_reason,
+                   settled_on, notice_position, created_at, certification_id)
                SELECT cr.code || '-' || m.member_number || '-' || to_char(fy.start, 'YYYYMM'), 'annual',
-                      fy.start, c.paid_through, cr.code || ' annual fee (bench history)', cr.annual_fee_cents,
-                      cr.currency, fy.due - 60, fy.due, 'paid', 'Card payment (bench history)',
+                      fy.start, c.paid_through, cr.code || ' annual fee (bench history)', '',
+                      cr.annual_fee_cents, cr.currency, fy.due - 60, fy.due, 'paid',
+                      'Card payment (bench history)',
                       fy.due - 20, 1,
                       now(), c.id
                FROM members_certification c
@@ -162,11 +163,11 @@ def generate(size: int, day: datetime.date) -> None:
             # Lapsed: the open invoice of the unpaid fee year; every step up to the lapse notice was sent.
             "open invoices of the lapsed",
             """INSERT INTO billing_invoice (number, kind, fee_year_start, fee_year_end, description,
-                   amount_cents, currency, issued_on, due_on, state, state_reason, settled_on,
-                   notice_position, created_at, certification_id)
+                   continue_path, amount_cents, currency, issued_on, due_on, state, state_reason,
+                   settled_on, notice_position, created_at, certification_id)
                SELECT cr.code || '-' || m.member_number || '-' || to_char(c.paid_through + 1, 'YYYYMM'),
                       'annual', c.paid_through + 1, (c.paid_through + 1 + interval '1 year')::date - 1,
-                      cr.code || ' annual fee (bench history)', cr.annual_fee_cents, cr.currency,
+                      cr.code || ' annual fee (bench history)', '', cr.annual_fee_cents, cr.currency,
                       c.lapse_date - 61, c.lapse_date - 1, 'open', '', NULL, 4, now(), c.id
                FROM members_certification c
                JOIN members_member m ON m.id = c.member_id
@@ -226,8 +227,8 @@ def measure_the_parts() -> None:
 
 
 INVOICE_COLUMNS = (
-    "kind, fee_year_start, fee_year_end, description, amount_cents, currency, issued_on, due_on, "
-    "state_reason, settled_on, notice_position, created_at, certification_id"
+    "kind, fee_year_start, fee_year_end, description, continue_path, amount_cents, currency, issued_on, "
+    "due_on, state_reason, settled_on, notice_position, created_at, certification_id"
 )
 
 
