@@ -115,14 +115,9 @@ def _part_path(batch: MailBatch, number: int) -> str:
 
 
 def _render_part(batch: MailBatch, letters: list[Notice]) -> bytes:
-    return render_pdf(
-        "pdf/letters.html",
-        {
-            "batch": batch,
-            "letters": letters,
-            "sender": settings.MAIL_SENDER,
-        },
-    )
+    """One print file: a page per letter (the stylesheet and fonts are loaded once per process)."""
+    context = {"batch": batch, "letters": letters, "sender": settings.MAIL_SENDER}
+    return render_pdf("pdf/letters.html", context, stylesheets=("pdf/letters.css",))
 
 
 def _save(name: str, content: bytes) -> str:

@@ -360,3 +360,68 @@ def test_a_finished_batch_rerun_takes_no_new_letters(clock):
     assert next_day.letter_count == 1
     assert MailBatch.objects.count() == 2
     assert Notice.objects.get(pk=letter.pk).mail_batch == next_day
+
+
+# --- The printed page: the envelope windows --------------------------------------------------------------
+
+INCH = 72  # PDF points
+
+
+def page_lines(page) -> dict[str, tuple[float, float]]:
+    """Each line of text on `page` -> (inches from the left, inches from the top) of where it starts."""
+    height = float(page.mediabox.height)
+    positions: dict[str, tuple[float, float]] = {}
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            x, y = tm[4] * cm[0] + cm[4], tm[5] * cm[3] + cm[5]
+            positions.setdefault(" ".join(text.split()), (x / INCH, (height - y) / INCH))
+
+    page.extract_text(visitor_text=visit)
+    return positions
+
+
+def test_every_page_has_its_own_address_in_the_lower_window_and_the_sender_in_the_upper_one(clock, settings):
+    """Given three letters, one to an address of four lines whose longest line is as long as the window
+    holds, when the batch prints them in one file, then on each US Letter page the sender's block starts
+    1/2 in from the top and the member's whole address lies in the lower window (2 to 3 in from the top,
+    7/8 in from the left); the date and numbers, the subject, the amount box, how to pay and the footer
+    follow below the window, on the same page."""
+    clock(DAY, 14)
+    longest = "9" * (mail_batch.WINDOW_LINE_CHARS - len(" Long Boulevard")) + " Long Boulevard"
+    members = members_with_letters(3)
+    fields = {"address_line1": longest, "address_line2": "Suite 1200"}
+    member_update_profile(member=members[1], changed_by=members[1].user, fields=fields)
+    clock(DAY, 15)
+
+    batch = mail_batch_build(day=DAY)
+
+    reader = PdfReader(default_storage.open(batch.parts.get().pdf))
+    assert len(reader.pages) == 3
+    for sequence, (page, member) in enumerate(zip(reader.pages, members, strict=True), start=1):
+        member.refresh_from_db()
+        assert (float(page.mediabox.width), float(page.mediabox.height)) == (8.5 * INCH, 11 * INCH)
+        lines = page_lines(page)
+        sender_x, sender_top = lines[settings.MAIL_SENDER[0]]
+        assert 0.8 < sender_x < 1.0 and 0.5 < sender_top < 0.75
+        assert len(member.address_lines) == (4 if sequence == 2 else 3)
+        for line in member.address_lines:
+            x, top = lines[line]
+            assert 0.8 < x < 1.0 and 2.0 < top < 3.0, (line, x, top)
+        [meta] = [line for line in lines if line.endswith(f"Letter {sequence}")]
+        assert meta == f"April 1, 2026 Member {member.member_number} Letter {sequence}"
+        invoice = member.certifications.get().invoices.get()
+        below_the_window = [
+            meta,
+            "Your RMA annual fee of $50.00 is due May 31, 2026",
+            f"Invoice {invoice.number}",
+            "Amount due $50.00",
+            "Due date May 31, 2026",
+        ]
+        for line in below_the_window:
+            assert 3.0 < lines[line][1] < 10.5, line
+        words = " ".join(page.extract_text().split())
+        assert f"Dear Alex {member.last_name}," in words
+        assert f"Pay online by card at http://127.0.0.1:8000/invoices/{invoice.number}/pay/" in words
+        letter = Notice.objects.get(member=member, channel=Notice.Channel.LETTER)
+        assert f"{letter.kind} {letter.key}" in words  # the footer
