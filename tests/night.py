@@ -41,7 +41,7 @@ def _pages(batch: MailBatch) -> list[str]:
         reader = PdfReader(default_storage.open(part.pdf))
         assert len(reader.pages) == part.letter_count, part
         # Without the letter's sequence number: it follows the order the letters were written in
-        texts += [re.sub(r"(?m)^Letter \d+$", "", page.extract_text()) for page in reader.pages]
+        texts += [re.sub(r"Letter \d+", "Letter N", page.extract_text()) for page in reader.pages]
     return texts
 
 
