@@ -47,7 +47,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = "postgres://postgres@127.0.0.1:5432"
-BASE, RUN = "amt_night_base", "amt_night_run"
+BASE, RUN = "amt_night_base", "amt_night_base_run"  # --base names them
 REDIS = "redis://127.0.0.1:6379/15"
 QUEUE = "night-bench"
 
@@ -438,11 +438,13 @@ def report(outcomes: list[Outcome]) -> None:
 
 
 def main() -> None:
+    global BASE, RUN  # noqa: PLW0603 - the databases every step reads, named once from the arguments
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("action", choices=["prepare", "run"])
     parser.add_argument("--members", type=int, default=1_000_000)
+    parser.add_argument("--base", default=BASE, help="The template database (its nights run in <base>_run).")
     parser.add_argument(
         "--date", default="2026-11-01", help="The busiest day (a month's fees due in 60 days)."
     )
@@ -459,6 +461,7 @@ def main() -> None:
         help="Broker visibility timeout (s): the wait for a killed chunk.",
     )
     args = parser.parse_args()
+    BASE, RUN = args.base, f"{args.base}_run"
     day = datetime.date.fromisoformat(args.date)
     if args.action == "prepare":
         prepare(args.members, day)
