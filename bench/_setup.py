@@ -53,3 +53,37 @@ def rolled_back(function, *, commit: bool = False):
     except Rollback:
         pass
     return result
+
+
+def best(function, repeat: int) -> float:
+    """The shortest of `repeat` timed calls."""
+    return min(timed(function)[0] for _ in range(repeat))
+
+
+def page_against_statements(page, repeat: int) -> dict:
+    """A page (a callable answering it) timed, best of `repeat`, beside every SQL statement it ran, each run
+    alone (best of `repeat`): the slowest one, their sum, how many, and the slowest one's text."""
+    from django.db import connection  # noqa: PLC0415 - after django.setup()
+    from django.test.utils import CaptureQueriesContext  # noqa: PLC0415
+
+    with CaptureQueriesContext(connection) as captured:
+        page()
+
+    def alone(sql):
+        def run():
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+                cursor.fetchall()
+
+        return run
+
+    statements = sorted(
+        ((best(alone(q["sql"]), repeat), q["sql"]) for q in captured.captured_queries), reverse=True
+    )
+    return {
+        "page": best(page, repeat),
+        "slowest": statements[0][0] if statements else 0.0,
+        "sum": sum(seconds for seconds, _sql in statements),
+        "queries": len(statements),
+        "sql": statements[0][1] if statements else "",
+    }

@@ -14,10 +14,9 @@ import argparse
 import datetime
 import time
 
-from _setup import timed
+from _setup import page_against_statements
 from django.db import connection, transaction
 from django.test import RequestFactory
-from django.test.utils import CaptureQueriesContext
 
 from amtportal.reports import views
 from amtportal.reports.pages import REPORTS
@@ -143,10 +142,6 @@ def administrator() -> User:
     )
 
 
-def best(function, repeat: int) -> float:
-    return min(timed(function)[0] for _ in range(repeat))
-
-
 def measure(slug: str, user: User, repeat: int) -> dict:
     """The page's time (best of `repeat`), and each of its statements run alone (best of `repeat`)."""
     request = RequestFactory().get(f"/staff/reports/{slug}/")
@@ -156,27 +151,7 @@ def measure(slug: str, user: User, repeat: int) -> dict:
         response = views.report(request, slug=slug)
         assert response.status_code == 200, response.status_code
 
-    with CaptureQueriesContext(connection) as captured:
-        page()
-
-    def alone(sql):
-        def run():
-            with connection.cursor() as cursor:
-                cursor.execute(sql)
-                cursor.fetchall()
-
-        return run
-
-    statements = sorted(
-        ((best(alone(q["sql"]), repeat), q["sql"]) for q in captured.captured_queries), reverse=True
-    )
-    return {
-        "page": best(page, repeat),
-        "slowest": statements[0][0] if statements else 0.0,
-        "sum": sum(seconds for seconds, _sql in statements),
-        "queries": len(statements),
-        "sql": statements[0][1] if statements else "",
-    }
+    return page_against_statements(page, repeat)
 
 
 def main() -> None:

@@ -28,12 +28,11 @@ import sys
 import time
 
 import time_machine
-from _setup import timed
+from _setup import page_against_statements, timed
 from billing_cohort import _next_id, _sql, generate
 from django.conf import settings
 from django.db import connection, transaction
 from django.test import RequestFactory
-from django.test.utils import CaptureQueriesContext
 
 from amtportal import staff_worklists
 from billing import staff_worklist_views as billing_views
@@ -131,10 +130,6 @@ LISTS = {
 }
 
 
-def best(function, repeat: int) -> float:
-    return min(timed(function)[0] for _ in range(repeat))
-
-
 def measure_list(view, query: dict, user: User, repeat: int) -> dict:
     """The page (best of `repeat`), and each statement it ran alone (best of `repeat`)."""
     request = RequestFactory().get("/", query)
@@ -143,30 +138,9 @@ def measure_list(view, query: dict, user: User, repeat: int) -> dict:
     def page():
         response = view(request)
         assert response.status_code == 200, response.status_code
-        return response
 
     with time_machine.travel(DAY, tick=True):
-        with CaptureQueriesContext(connection) as captured:
-            page()
-
-        def alone(sql):
-            def run():
-                with connection.cursor() as cursor:
-                    cursor.execute(sql)
-                    cursor.fetchall()
-
-            return run
-
-        statements = sorted(
-            ((best(alone(q["sql"]), repeat), q["sql"]) for q in captured.captured_queries), reverse=True
-        )
-        return {
-            "page": best(page, repeat),
-            "slowest": statements[0][0] if statements else 0.0,
-            "sql": sum(seconds for seconds, _sql in statements),
-            "queries": len(statements),
-            "slowest_sql": statements[0][1] if statements else "",
-        }
+        return page_against_statements(page, repeat)
 
 
 def measure(repeat: int) -> dict[str, dict]:
@@ -223,14 +197,12 @@ def main() -> None:
         heading = f"first page (best of {args.repeat})"
         print(f"  {heading:36} {'page':>9} {'slowest SQL':>12} {'ratio':>6} {'all SQL':>9} {'rest':>8}")
         for name, m in measured[size].items():
-            rest = (
-                m["page"] - m["sql"]
-            )  # what the page adds to its statements: the form, the rows, the template
+            rest = m["page"] - m["sum"]  # what the page adds to its statements: form, rows, template
             print(f"  {name:36} {m['page'] * 1000:7.1f}ms {m['slowest'] * 1000:10.1f}ms "
-                  f"{m['page'] / m['slowest']:5.2f}x {m['sql'] * 1000:7.1f}ms {rest * 1000:6.1f}ms "
+                  f"{m['page'] / m['slowest']:5.2f}x {m['sum'] * 1000:7.1f}ms {rest * 1000:6.1f}ms "
                   f"({m['queries']} queries)", flush=True)  # fmt: skip
             if args.show_sql:
-                print(f"      slowest: {m['slowest_sql']}")
+                print(f"      slowest: {m['sql']}")
     sizes = sorted(measured)
     if len(sizes) > 1:
         small, large = measured[sizes[0]], measured[sizes[-1]]
