@@ -99,22 +99,13 @@ def _run_finished(run: NightlyRun, state: str) -> None:
 def job_run_record(*, run_id: int, position: int, work: Callable[[], object]):
     """Run the job at `position` of the run, recording it; a failure is recorded, flagged and raised again
     (the chain stops there, as it always did). The last job finishes the run."""
-    run = NightlyRun.objects.get(pk=run_id)
-    jobs = run_jobs(run)
-    job_run = _job_started(run, position, jobs[position])
+    job_run_begin(run_id=run_id, position=position)
     try:
         result = work()
     except Exception as error:
-        detail = "".join(traceback.format_exception_only(error)).strip()
-        job_run = _job_finished(job_run, state=JobRun.State.FAILED, error=detail)
-        _run_finished(run, NightlyRun.State.FAILED)
-        job_run_alert(job_run)
+        job_run_end(run_id=run_id, position=position, error=error)
         raise
-    job_run = _job_finished(job_run, state=JobRun.State.SUCCEEDED, result=result)
-    if job_run.slow:
-        job_run_alert(job_run)
-    if position == len(jobs) - 1:
-        _run_finished(run, NightlyRun.State.SUCCEEDED)
+    job_run_end(run_id=run_id, position=position, result=result)
     return result
 
 

@@ -1,4 +1,6 @@
+import http.server
 import os
+import threading
 import time
 
 import pytest
@@ -98,3 +100,24 @@ def s3_storage(s3_server, settings):
     }
     settings.STORAGES = {**settings.STORAGES, "default": {**settings.S3_STORAGE, "OPTIONS": options}}
     return bucket
+
+
+@pytest.fixture
+def http_hits():
+    """A local HTTP server on 127.0.0.1 that records every request it gets: (port, paths asked for)."""
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            hits.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1], hits
+    server.shutdown()
+    server.server_close()

@@ -1,9 +1,7 @@
 """The CCP transcript PDF: what it says (read back with pypdf), who may download it, and its query count."""
 
 import datetime
-import http.server
 import io
-import threading
 from decimal import Decimal
 
 import pytest
@@ -297,28 +295,6 @@ def test_the_transcript_uses_the_same_number_of_queries_whatever_the_number_of_a
 
 
 # --- render_pdf: no network --------------------------------------------------------------------------
-
-
-@pytest.fixture
-def http_hits():
-    """A local HTTP server that records every request it gets."""
-    hits: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            hits.append(self.path)
-            self.send_response(404)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1], hits
-    server.shutdown()
-    server.server_close()
 
 
 def test_render_pdf_fetches_nothing_from_the_network(http_hits):

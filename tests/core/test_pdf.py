@@ -1,7 +1,6 @@
 """core.pdf.render_pdf: stylesheets parsed once per process, fonts loaded once per thread, nothing fetched
 from the network (read back with pypdf)."""
 
-import http.server
 import io
 import threading
 
@@ -17,27 +16,6 @@ LOCMEM_TEMPLATES = {
     "BACKEND": "django.template.backends.django.DjangoTemplates",
     "OPTIONS": {"loaders": [("django.template.loaders.locmem.Loader", {"pdf/probe.html": "<p>Hello</p>"})]},
 }
-
-
-@pytest.fixture
-def http_hits():
-    """A local HTTP server that records every request it gets."""
-    hits: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            hits.append(self.path)
-            self.send_response(404)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.server_address[1], hits
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture
