@@ -50,7 +50,9 @@ def checked_page(request, browser, site: str, viewport: dict, *, screenshot_suff
     blocked (an inline script or style left in a template) is a bug, and so is any serious axe-core
     violation once the test passed; a failed test leaves a screenshot (`screenshot_suffix` names a second
     person's)."""
-    context = browser.new_context(viewport=viewport, base_url=site, locale="en-US")
+    # Reduced motion: Bootstrap then drops its colour transitions, so axe-core never reads a button's
+    # contrast half-way through its hover or focus change (a clicked button measured mid-transition).
+    context = browser.new_context(viewport=viewport, base_url=site, locale="en-US", reduced_motion="reduce")
     context.set_default_timeout(TIMEOUT_MS)
     accessibility = AxeAudit(context)
     page = context.new_page()
